@@ -1,0 +1,54 @@
+# epicac: build, test and demo. Every target installs what it needs first (pinned deno and bun
+# from the npm registry into .tools/, Debian packages when missing), so a fresh clone works.
+
+DENO_VERSION := 2.9.6
+BUN_VERSION  := 1.4.5
+
+SHELL := bash
+export PATH := $(CURDIR)/.tools/bin:$(PATH)
+# Keep Deno's cache inside the project, so runs never depend on a user's home directory.
+export DENO_DIR := $(CURDIR)/.tools/deno-cache
+export DENO_NO_UPDATE_CHECK := 1
+
+SOURCES := $(shell find src -name '*.ts') package.json deno.json
+
+.PHONY: all tools deps build build-bun build-deno test check demo bench clean
+
+all: build
+
+tools:
+	@scripts/ensure-tools $(DENO_VERSION) $(BUN_VERSION)
+	@scripts/ensure-system-packages
+
+node_modules/.installed: package.json bun.lockb | tools
+	bun install --frozen-lockfile
+	@touch $@
+
+deps: node_modules/.installed
+
+## build: the Bun binaries, and the Deno binaries where deno compile can get its runtime.
+build: deps
+	scripts/build all
+
+build-bun: deps
+	scripts/build bun
+
+## build-deno fails when the Deno binaries cannot be built here (see DENORT_BIN in the README).
+build-deno: deps
+	scripts/build deno
+
+## check: type-check and lint the sources, tests and scripts.
+check: deps
+	deno check src/ tests/ scripts/
+	deno lint
+	deno fmt --check
+
+## test: everything, under both runtimes, against the binaries `make build` wrote.
+test: build check
+	scripts/test
+
+demo: build-bun
+	scripts/demo
+
+clean:
+	rm -rf dist .test-results

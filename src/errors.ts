@@ -1,0 +1,77 @@
+// Every failure epicac reports is an EpicacError: a message saying what failed and a hint
+// saying what to check. Exit codes and retry decisions are made here and nowhere else.
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+export class EpicacError extends Error {
+  /** What the user should check or do; appended to the message in parentheses. */
+  readonly hint: string;
+  /** True when the same request may succeed if tried again (see http/retry.ts). */
+  readonly retryable: boolean;
+
+  constructor(
+    message: string,
+    hint: string,
+    options: { retryable?: boolean; cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = new.target.name;
+    this.hint = hint;
+    this.retryable = options.retryable ?? false;
+  }
+}
+
+/** The command line itself is wrong: exit 2. */
+export class UsageError extends EpicacError {
+  constructor(message: string) {
+    super(message, "see epicac --help");
+  }
+}
+
+/** A network-level failure: refused, reset, DNS, TLS. Worth another attempt. */
+export class ConnectionError extends EpicacError {
+  constructor(message: string, hint: string, cause?: unknown) {
+    super(message, hint, { retryable: true, cause });
+  }
+}
+
+/** One attempt took longer than its timeout. Worth another attempt. */
+export class TimeoutError extends EpicacError {
+  constructor(message: string, hint: string) {
+    super(message, hint, { retryable: true });
+  }
+}
+
+/** A server answered with a non-success status. 429 and 5xx are worth another attempt. */
+export class HttpStatusError extends EpicacError {
+  readonly status: number;
+  constructor(status: number, message: string, hint: string) {
+    super(message, hint, { retryable: status === 429 || status >= 500 });
+    this.status = status;
+  }
+}
+
+export function exitCodeFor(error: unknown): number {
+  return error instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE;
+}
+
+/** The single stderr line for a failure, before redaction: "epicac: <message> (<hint>)". */
+export function describeError(error: unknown): string {
+  if (error instanceof EpicacError) {
+    return oneLine(`epicac: ${error.message} (${error.hint})`);
+  }
+  // A bug or an unexpected runtime failure: name it without dumping a stack trace.
+  const name = error instanceof Error ? error.name : typeof error;
+  const message = error instanceof Error ? error.message : String(error);
+  return oneLine(
+    `epicac: unexpected ${name}: ${message} (run again with --debug and report it if it persists)`,
+  );
+}
+
+/** Collapse whitespace and drop control characters, so a message is exactly one line. */
+export function oneLine(text: string): string {
+  // deno-lint-ignore no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f]+/g, " ").replace(/\s+/g, " ").trim();
+}

@@ -1,0 +1,155 @@
+// One HTTP GET attempt, hardened for talking to a credentials endpoint: a per-attempt timeout
+// that also covers the body, no redirects, a cap on the body size, and errors that name the peer.
+
+import { ConnectionError, EpicacError, TimeoutError } from "../errors.ts";
+import { debug } from "../log.ts";
+
+/** Who is being called, for error messages: "the credentials agent at http://…". */
+export interface Peer {
+  name: string;
+  /** What to check when the peer cannot be reached. */
+  hint: string;
+}
+
+export interface GetOptions {
+  headers?: Record<string, string>;
+  timeoutMs: number;
+  maxBytes: number;
+  /** Aborts the attempt from outside (the overall deadline). */
+  signal?: AbortSignal;
+}
+
+export interface TextResponse {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+export async function getText(url: URL, peer: Peer, options: GetOptions): Promise<TextResponse> {
+  const where = `${peer.name} at ${url.origin}`;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), options.timeoutMs);
+  const onOuterAbort = () => controller.abort();
+  options.signal?.addEventListener("abort", onOuterAbort, { once: true });
+  const timeoutError = () =>
+    new TimeoutError(
+      `no complete answer from ${where} within ${options.timeoutMs / 1000}s`,
+      `${peer.hint}, or raise --timeout`,
+    );
+
+  try {
+    if (options.signal?.aborted) throw timeoutError();
+    const started = performance.now();
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: "GET",
+        headers: options.headers,
+        redirect: "manual",
+        signal: controller.signal,
+      });
+    } catch (error) {
+      if (controller.signal.aborted) throw timeoutError();
+      throw new ConnectionError(
+        `cannot connect to ${where}: ${networkReason(error)}`,
+        peer.hint,
+        error,
+      );
+    }
+    debug(`GET ${url.origin}${url.pathname}: HTTP ${response.status} after ${elapsed(started)}`);
+
+    if (response.status >= 300 && response.status < 400) {
+      await response.body?.cancel();
+      throw new EpicacError(
+        `${where} answered HTTP ${response.status}, a redirect${
+          redirectTarget(response)
+        }; redirects are not followed`,
+        `${peer.hint}; the endpoint must answer directly`,
+      );
+    }
+    const body = await readCapped(response, options.maxBytes, where).catch((error) => {
+      if (controller.signal.aborted) throw timeoutError();
+      throw error;
+    });
+    return {
+      status: response.status,
+      contentType: response.headers.get("content-type") ?? "",
+      body,
+    };
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener("abort", onOuterAbort);
+  }
+}
+
+/** The body as text, refusing to buffer more than `maxBytes`. */
+async function readCapped(response: Response, maxBytes: number, where: string): Promise<string> {
+  const tooLarge = () =>
+    new EpicacError(
+      `${where} sent a body larger than ${maxBytes} bytes`,
+      "check that the URI points at a credentials endpoint",
+    );
+  const declared = Number(response.headers.get("content-length"));
+  if (declared > maxBytes) {
+    await response.body?.cancel();
+    throw tooLarge();
+  }
+  if (!response.body) return "";
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
+/** " to <host>" for a redirect, never the query string (it could carry anything). */
+function redirectTarget(response: Response): string {
+  const location = response.headers.get("location");
+  if (!location) return "";
+  try {
+    return ` to ${new URL(location, "http://unknown.invalid").host}`;
+  } catch {
+    return "";
+  }
+}
+
+/** A short, stable reason for a network failure (the runtimes word them differently). */
+function networkReason(error: unknown): string {
+  // Deno wraps the cause ("fetch failed" → "tcp connect error: Connection refused"): read the chain.
+  const words: string[] = [];
+  for (let e = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string") words.push(code);
+    words.push(e instanceof Error ? e.message : String(e));
+  }
+  const text = words.join(" ").toLowerCase();
+  if (text.includes("refused")) return "connection refused";
+  if (text.includes("reset")) return "connection reset";
+  if (text.includes("dns") || text.includes("enotfound") || text.includes("lookup")) {
+    return "host name not found";
+  }
+  if (text.includes("certificate") || text.includes("tls") || text.includes("ssl")) {
+    return "TLS failure";
+  }
+  if (text.includes("unreachable")) return "network unreachable";
+  return words.join(": ").split("\n")[0].slice(0, 200);
+}
+
+function elapsed(started: number): string {
+  return `${(performance.now() - started).toFixed(1)}ms`;
+}

@@ -1,0 +1,122 @@
+// Runs epicac as a process, the way an AWS SDK does: from the sources under the runtime running
+// the tests, or as a compiled binary from dist/ (arm64 under qemu-user on other machines).
+
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { arch } from "node:os";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { DENO_PERMISSIONS } from "../../scripts/deno-permissions.ts";
+
+export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+export interface Target {
+  name: string;
+  /** Program and leading arguments. */
+  command: string[];
+  /** Set when the target cannot run here, with the reason (reported as a skipped test). */
+  skip?: string;
+  /** An arm64 binary running under qemu-user: slower, and never compared with native ones. */
+  emulated: boolean;
+}
+
+interface RuntimeGlobals {
+  Deno?: { execPath(): string };
+}
+
+/** The sources, run by whichever runtime is running the tests (with the build's permissions). */
+export function sourceTarget(): Target {
+  const deno = (globalThis as RuntimeGlobals).Deno;
+  const command = deno
+    ? [deno.execPath(), "run", "--no-prompt", ...DENO_PERMISSIONS, `${ROOT}src/main.ts`]
+    : [process.execPath, `${ROOT}src/main.ts`];
+  return { name: deno ? "source (deno)" : "source (bun)", command, emulated: false };
+}
+
+const NATIVE_ARCH = arch() === "arm64" ? "arm64" : "amd64";
+
+/** A binary in dist/. Bun binaries must exist (make test builds them); Deno ones may not. */
+export function binaryTarget(runtime: "bun" | "deno", binaryArch: "amd64" | "arm64"): Target {
+  const name = `epicac-${runtime}-linux-${binaryArch}`;
+  const file = `${ROOT}dist/${name}`;
+  const emulated = binaryArch !== NATIVE_ARCH;
+  const command = emulated && binaryArch === "arm64"
+    ? ["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu", file]
+    : [file];
+  const skip = runtime === "deno" && !existsSync(file)
+    ? `dist/${name} was not built (deno compile could not get its denort runtime; see make build)`
+    : undefined;
+  return { name: emulated ? `${name} (emulated)` : name, command, skip, emulated };
+}
+
+/** Every way epicac runs: the sources and the four binaries. */
+export function allTargets(): Target[] {
+  return [
+    sourceTarget(),
+    binaryTarget("bun", "amd64"),
+    binaryTarget("bun", "arm64"),
+    binaryTarget("deno", "amd64"),
+    binaryTarget("deno", "arm64"),
+  ];
+}
+
+export interface RunResult {
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+export interface RunOptions {
+  /** The whole environment: nothing is inherited but PATH and the runtimes' cache settings. */
+  env?: Record<string, string | undefined>;
+  /** Kill the process after this long (default 30 s). */
+  killAfterMs?: number;
+  cwd?: string;
+}
+
+export function runEpicac(
+  target: Target,
+  args: string[],
+  options: RunOptions = {},
+): Promise<RunResult> {
+  const [program, ...rest] = target.command;
+  return runProcess(program, [...rest, ...args], options);
+}
+
+export function runProcess(
+  program: string,
+  args: string[],
+  options: RunOptions = {},
+): Promise<RunResult> {
+  const env: Record<string, string> = {};
+  for (const name of ["PATH", "DENO_DIR", "DENO_NO_UPDATE_CHECK"]) {
+    if (process.env[name]) env[name] = process.env[name]!;
+  }
+  for (const [name, value] of Object.entries(options.env ?? {})) {
+    if (value === undefined) delete env[name];
+    else env[name] = value;
+  }
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(program, args, {
+      env,
+      cwd: options.cwd,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d) => (stderr += d));
+    const killer = setTimeout(() => child.kill("SIGKILL"), options.killAfterMs ?? 30_000);
+    child.on("error", (error) => {
+      clearTimeout(killer);
+      reject(error);
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(killer);
+      resolve({ code, signal, stdout, stderr, ms: performance.now() - started });
+    });
+  });
+}
