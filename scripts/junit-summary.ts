@@ -28,7 +28,11 @@ export function countJUnit(xml: string): Counts {
   }
   const counts: Counts = { passed: 0, failed: 0, skipped: 0 };
   for (const c of cases) {
-    if (parents.has(c.name)) continue;
+    if (parents.has(c.name)) {
+      // A parent is not a test of its own, unless it failed for a reason other than its steps.
+      if (/<(failure|error)\b/.test(c.body) && !/test steps? failed/.test(c.body)) counts.failed++;
+      continue;
+    }
     if (/<(failure|error)\b/.test(c.body)) counts.failed++;
     else if (/<skipped\b/.test(c.body)) counts.skipped++;
     else counts.passed++;

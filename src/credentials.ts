@@ -21,19 +21,19 @@ export function parseTimestamp(text: string): Date | undefined {
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s, frac = "", zone, sign, oh, om] = m;
   const ms = Number(frac.padEnd(3, "0").slice(0, 3));
+  if (+oh > 23 || +om > 59) return undefined;
   const offsetMinutes = zone.toUpperCase() === "Z"
     ? 0
     : (sign === "-" ? -1 : 1) * (Number(oh) * 60 + Number(om));
-  const utc = Date.UTC(+y, +mo - 1, +d, +h, +mi, +s, ms) - offsetMinutes * 60_000;
-  const date = new Date(utc);
-  // Date.UTC rolls 2026-02-31 over into March: reject fields that were out of range.
-  const check = new Date(utc + offsetMinutes * 60_000);
+  const local = new Date(Date.UTC(2000, +mo - 1, +d, +h, +mi, +s, ms));
+  local.setUTCFullYear(+y); // Date.UTC reads years 0-99 as 1900-1999
+  // Out-of-range fields roll over (2026-02-31 becomes March): refuse them instead.
   if (
-    check.getUTCMonth() !== +mo - 1 || check.getUTCDate() !== +d || +h > 23 || +mi > 59 || +s > 59
+    local.getUTCMonth() !== +mo - 1 || local.getUTCDate() !== +d || +h > 23 || +mi > 59 || +s > 59
   ) {
     return undefined;
   }
-  return date;
+  return new Date(local.getTime() - offsetMinutes * 60_000);
 }
 
 /** Refuse credentials that are already expired at `now`: the caller would fail with them. */

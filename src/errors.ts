@@ -1,6 +1,8 @@
 // Every failure epicac reports is an EpicacError: a message saying what failed and a hint
 // saying what to check. Exit codes and retry decisions are made here and nowhere else.
 
+import { oneLine } from "./redact.ts";
+
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
@@ -57,21 +59,21 @@ export function exitCodeFor(error: unknown): number {
   return error instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE;
 }
 
-/** The single stderr line for a failure, before redaction: "epicac: <message> (<hint>)". */
+/** The single stderr line for a failure: "epicac: <message> (<hint>)", redacted. Never throws. */
 export function describeError(error: unknown): string {
   if (error instanceof EpicacError) {
     return oneLine(`epicac: ${error.message} (${error.hint})`);
   }
   // A bug or an unexpected runtime failure: name it without dumping a stack trace.
-  const name = error instanceof Error ? error.name : typeof error;
-  const message = error instanceof Error ? error.message : String(error);
+  let name: string = typeof error;
+  let message = "";
+  try {
+    name = error instanceof Error ? error.name : typeof error;
+    message = error instanceof Error ? error.message : String(error);
+  } catch {
+    message = "(cannot be described)";
+  }
   return oneLine(
     `epicac: unexpected ${name}: ${message} (run again with --debug and report it if it persists)`,
   );
-}
-
-/** Collapse whitespace and drop control characters, so a message is exactly one line. */
-export function oneLine(text: string): string {
-  // deno-lint-ignore no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f]+/g, " ").replace(/\s+/g, " ").trim();
 }

@@ -1,8 +1,9 @@
 // Everything epicac writes to stderr: --debug step lines and the final error line.
 // Both go through redact(), so a secret cannot reach stderr by either route.
 
-import process from "node:process";
 import { redact } from "./redact.ts";
+
+// console.error rather than process.stderr: the Node-style stream is slow to create in Bun.
 
 let debugEnabled = false;
 const started = performance.now();
@@ -15,10 +16,10 @@ export function enableDebug(): void {
 export function debug(message: string): void {
   if (!debugEnabled) return;
   const ms = (performance.now() - started).toFixed(1);
-  process.stderr.write(redact(`epicac: debug +${ms}ms ${message}`) + "\n");
+  console.error(redact(`epicac: debug +${ms}ms ${message}`));
 }
 
 /** Write the one error line a failed run ends with. */
 export function writeErrorLine(line: string): void {
-  process.stderr.write(redact(line) + "\n");
+  console.error(redact(line));
 }

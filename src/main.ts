@@ -9,7 +9,7 @@ import { describeError, EXIT_OK, exitCodeFor } from "./errors.ts";
 import { ignoreProxyVariables } from "./http/no-proxy.ts";
 import { enableDebug, writeErrorLine } from "./log.ts";
 import { formatCredentials } from "./output.ts";
-import { fromContainer } from "./sources/container.ts";
+import { getContainerCredentials } from "./sources/container.ts";
 
 async function run(argv: string[]): Promise<string> {
   const command = parseCommandLine(argv);
@@ -19,7 +19,7 @@ async function run(argv: string[]): Promise<string> {
   const { options } = command;
   if (options.debug) enableDebug();
   ignoreProxyVariables(process.env);
-  const credentials = await fromContainer({
+  const credentials = await getContainerCredentials({
     env: process.env,
     timeoutMs: options.timeoutMs,
     retry: options.retry,
@@ -27,13 +27,12 @@ async function run(argv: string[]): Promise<string> {
   return formatCredentials(credentials, options.format);
 }
 
-/** Write all of `text`, then exit: a pipe must not lose the end of the credentials. */
-function exitAfterWriting(text: string, code: number): void {
-  process.stdout.write(text, () => process.exit(code));
-}
-
 try {
-  exitAfterWriting(await run(process.argv.slice(2)), EXIT_OK);
+  const output = await run(process.argv.slice(2));
+  // console.log, not process.stdout: creating Bun's Node-style stream costs more than the rest
+  // of a run. Both runtimes write console output through before process.exit returns.
+  console.log(output.replace(/\n$/, ""));
+  process.exit(EXIT_OK);
 } catch (error) {
   writeErrorLine(describeError(error));
   process.exit(exitCodeFor(error));

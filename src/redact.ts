@@ -14,6 +14,22 @@ export function registerSecret(value: string | undefined): void {
 /** The text with every registered secret and anything shaped like a JWT replaced. */
 export function redact(text: string): string {
   let out = text;
-  for (const secret of secrets) out = out.replaceAll(secret, "[redacted]");
+  // Longest first, so a secret that contains another is masked whole.
+  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
+    out = out.replaceAll(secret, "[redacted]");
+  }
   return out.replace(JWT, "[redacted-jwt]");
+}
+
+/**
+ * Text as one printable line: redacted first, then control characters (C0, C1, Unicode line
+ * separators) and whitespace runs collapsed. In that order, because collapsing first could
+ * change a secret so that it no longer matches.
+ */
+export function oneLine(text: string): string {
+  // deno-lint-ignore no-control-regex
+  return redact(text).replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ").replace(
+    /\s+/g,
+    " ",
+  ).trim();
 }

@@ -60,7 +60,7 @@ export function parseCommandLine(argv: string[]): Command {
 /** A number of seconds within [min, max], in milliseconds. */
 function seconds(flag: string, text: string, min: number, max: number): number {
   const value = Number(text);
-  if (text.trim() === "" || !Number.isFinite(value) || value < min || value > max) {
+  if (!/^\d+(\.\d+)?$/.test(text) || value < min || value > max) {
     throw new UsageError(`${flag} takes a number of seconds from ${min} to ${max}, not '${text}'`);
   }
   return Math.round(value * 1000);
@@ -68,7 +68,7 @@ function seconds(flag: string, text: string, min: number, max: number): number {
 
 function integer(flag: string, text: string, min: number, max: number): number {
   const value = Number(text);
-  if (!/^\d+$/.test(text) || value < min || value > max) {
+  if (!/^(0|[1-9]\d*)$/.test(text) || value < min || value > max) {
     throw new UsageError(`${flag} takes a whole number from ${min} to ${max}, not '${text}'`);
   }
   return value;

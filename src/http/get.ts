@@ -25,17 +25,25 @@ export interface TextResponse {
   body: string;
 }
 
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
 export async function getText(url: URL, peer: Peer, options: GetOptions): Promise<TextResponse> {
   const where = `${peer.name} at ${url.origin}`;
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), options.timeoutMs);
   const onOuterAbort = () => controller.abort();
   options.signal?.addEventListener("abort", onOuterAbort, { once: true });
+  // Aborted by our own timer, or by the caller's overall deadline: say which.
   const timeoutError = () =>
-    new TimeoutError(
-      `no complete answer from ${where} within ${options.timeoutMs / 1000}s`,
-      `${peer.hint}, or raise --timeout`,
-    );
+    options.signal?.aborted
+      ? new TimeoutError(
+        `no complete answer from ${where} before the overall deadline`,
+        `${peer.hint}, or raise --deadline`,
+      )
+      : new TimeoutError(
+        `no complete answer from ${where} within ${options.timeoutMs / 1000}s`,
+        `${peer.hint}, or raise --timeout`,
+      );
 
   try {
     if (options.signal?.aborted) throw timeoutError();
@@ -58,18 +66,22 @@ export async function getText(url: URL, peer: Peer, options: GetOptions): Promis
     }
     debug(`GET ${url.origin}${url.pathname}: HTTP ${response.status} after ${elapsed(started)}`);
 
-    if (response.status >= 300 && response.status < 400) {
+    if (REDIRECTS.has(response.status)) {
       await response.body?.cancel();
+      const target = redirectTarget(response, url);
       throw new EpicacError(
-        `${where} answered HTTP ${response.status}, a redirect${
-          redirectTarget(response)
-        }; redirects are not followed`,
+        `${where} answered HTTP ${response.status}, a redirect${target}; redirects are not followed`,
         `${peer.hint}; the endpoint must answer directly`,
       );
     }
     const body = await readCapped(response, options.maxBytes, where).catch((error) => {
       if (controller.signal.aborted) throw timeoutError();
-      throw error;
+      if (error instanceof EpicacError) throw error;
+      throw new ConnectionError(
+        `the connection to ${where} broke while reading its answer: ${networkReason(error)}`,
+        peer.hint,
+        error,
+      );
     });
     return {
       status: response.status,
@@ -117,12 +129,12 @@ async function readCapped(response: Response, maxBytes: number, where: string): 
   return new TextDecoder().decode(bytes);
 }
 
-/** " to <host>" for a redirect, never the query string (it could carry anything). */
-function redirectTarget(response: Response): string {
+/** " to <host>" for a redirect, never the path or query (they could carry anything). */
+function redirectTarget(response: Response, url: URL): string {
   const location = response.headers.get("location");
   if (!location) return "";
   try {
-    return ` to ${new URL(location, "http://unknown.invalid").host}`;
+    return ` to ${new URL(location, url).host}`;
   } catch {
     return "";
   }

@@ -3,8 +3,8 @@
 
 import * as z from "zod/mini";
 import { type Credentials, parseTimestamp } from "../credentials.ts";
-import { EpicacError, HttpStatusError, oneLine } from "../errors.ts";
-import { registerSecret } from "../redact.ts";
+import { EpicacError, HttpStatusError } from "../errors.ts";
+import { oneLine, registerSecret } from "../redact.ts";
 import type { TextResponse } from "../http/get.ts";
 
 // Credential strings are printable ASCII without spaces; anything else is not a credential.
@@ -113,7 +113,7 @@ function endpointMessage(response: TextResponse): string {
 
 function describeBody(response: TextResponse): string {
   const type = response.contentType.split(";")[0].trim() || "no content type";
-  return `${type}, ${response.body.length} bytes`;
+  return `${type}, ${new TextEncoder().encode(response.body).byteLength} bytes`;
 }
 
 function describeField(json: unknown, path: string): string {

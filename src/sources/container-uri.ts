@@ -1,6 +1,8 @@
-// Which URI the container credentials come from, and whether epicac may call it. The rules are
-// the AWS SDKs' own: plain http only to loopback and the ECS / EKS Pod Identity link-local
-// agents, https to any host; anything else is refused before a connection is made.
+// Which URI the container credentials come from, and whether epicac may call it. The host rules
+// are the AWS SDKs' own: plain http only to loopback and the ECS / EKS Pod Identity link-local
+// agents, https to any host; anything else is refused before a connection is made. When both
+// variables are set, the full URI wins (EKS sets only it, ECS only the relative one; the SDKs
+// prefer the relative one).
 
 import { EpicacError } from "../errors.ts";
 

@@ -22,14 +22,14 @@ const AGENT: Peer = {
   hint: "check that the eks-pod-identity-agent DaemonSet (or the ECS agent) runs on this node",
 };
 
-export async function fromContainer(options: ContainerOptions): Promise<Credentials> {
+export async function getContainerCredentials(options: ContainerOptions): Promise<Credentials> {
   const url = resolveContainerUri(options.env);
   const where = `${AGENT.name} at ${url.origin}`;
   debug(`source: container credentials from ${url.origin}${url.pathname}`);
 
   const credentials = await withRetries(async (signal) => {
     // Read on every attempt: the kubelet may rotate the token between them.
-    const token = readAuthorizationToken(options.env);
+    const token = await readAuthorizationToken(options.env);
     debug(
       token
         ? `authorization: ${token.origin} (${token.value.length} bytes)`

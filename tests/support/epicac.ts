@@ -49,6 +49,15 @@ export function binaryTarget(runtime: "bun" | "deno", binaryArch: "amd64" | "arm
   return { name: emulated ? `${name} (emulated)` : name, command, skip, emulated };
 }
 
+/**
+ * The targets that can run here. Test files iterate these; a binary that was not built is
+ * reported once, as skipped, by tests/targets.test.ts (Deno skips a file's `after` hooks when
+ * the file has a skipped test, so files with hooks must not register any).
+ */
+export function runnableTargets(): Target[] {
+  return allTargets().filter((target) => !target.skip);
+}
+
 /** Every way epicac runs: the sources and the four binaries. */
 export function allTargets(): Target[] {
   return [
