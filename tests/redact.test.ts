@@ -1,0 +1,82 @@
+// src/redact.ts: no registered secret and nothing shaped like a JWT reaches stderr.
+// The registry is process-wide, so every test registers values of its own.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { redact, registerSecret } from "../src/redact.ts";
+import { describeError, EpicacError } from "../src/errors.ts";
+
+let counter = 0;
+/** A secret no other test (or test file) registers. */
+function unique(label: string): string {
+  counter++;
+  return `${label}${counter}${Math.random().toString(36).slice(2, 10)}Q9`;
+}
+
+test("a registered secret is replaced wherever it appears", () => {
+  const secret = unique("wJalrXUtnFEMI/K7MDENG+");
+  registerSecret(secret);
+  assert.equal(
+    redact(`key=${secret}; again ${secret}.`),
+    "key=[redacted]; again [redacted].",
+  );
+});
+
+test("values of 8 characters or more are registered; shorter ones and undefined are ignored", () => {
+  const seven = "Zq7xW3p";
+  const eight = `R${Math.random().toString(36).slice(2, 9).padEnd(7, "x")}`;
+  assert.equal(eight.length, 8);
+  registerSecret(seven);
+  registerSecret(eight);
+  registerSecret(undefined);
+  assert.equal(redact(`${seven} <${eight}> undefined`), `${seven} <[redacted]> undefined`);
+});
+
+test("a secret with regular-expression characters is matched literally", () => {
+  const secret = unique("a.b*c+d?(e)[f]$^|\\");
+  registerSecret(secret);
+  assert.equal(redact(`x ${secret} y`), "x [redacted] y");
+  assert.equal(redact("x aXbbbcd y"), "x aXbbbcd y");
+});
+
+test("an unregistered JWT-shaped string is replaced", () => {
+  const jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2EifQ.c2lnbmF0dXJl-_x";
+  assert.equal(redact(`token ${jwt} was refused`), "token [redacted-jwt] was refused");
+});
+
+test("a JWT with an empty signature is still replaced", () => {
+  assert.equal(redact("eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0."), "[redacted-jwt]");
+});
+
+test("every JWT in a line is replaced", () => {
+  const a = "eyJhbGciOiJIUzI1NiJ9.eyJhIjoxfQ.sigA";
+  const b = "eyJraWQiOiJ4In0.eyJiIjoyfQ.sigB";
+  assert.equal(redact(`${a} and ${b}`), "[redacted-jwt] and [redacted-jwt]");
+});
+
+test("only the JWT is replaced, not text that merely starts like one", () => {
+  const jwt = "eyJhbGciOiJIUzI1NiJ9.eyJhIjoxfQ.sig";
+  for (const text of ["eyJ", "eyJhbGci", "eyJhbGciOiJ9.notjwt", "eyJab.eyJcd.e"]) {
+    assert.equal(redact(`${text} ${jwt} ${text}`), `${text} [redacted-jwt] ${text}`);
+  }
+});
+
+test("a registered secret that contains another registered secret is redacted whole", () => {
+  const inner = unique("Inner");
+  const outer = `${inner}-TAIL-${unique("Outer")}`;
+  registerSecret(inner);
+  registerSecret(outer);
+  const out = redact(`token ${outer} refused`);
+  assert.match(out, /^token \[redacted\]/);
+  assert.ok(!out.includes("TAIL"), `part of the longer secret remained: ${out}`);
+});
+
+test("a secret holding a tab or NUL is still redacted from the line describeError writes", () => {
+  // main.ts writes redact(describeError(error)); describeError collapses whitespace and control
+  // characters first, so the registered value must still be found afterwards.
+  const secret = unique("tab\tinside\u0000nul");
+  registerSecret(secret);
+  const line = redact(describeError(new EpicacError(`Access Denied for token ${secret}`, "h")));
+  assert.match(line, /^epicac: Access Denied for token /);
+  assert.ok(!line.includes("inside"), `the secret leaked: ${line}`);
+});
