@@ -1,15 +1,38 @@
 // The permissions the Deno build of epicac runs with, shared by `deno compile` (scripts/build)
 // and the tests that run the sources under Deno, so both exercise the same sandbox.
 //
-// - env: only the variables epicac and the AWS SDK read; the proxy variables are listed because
-//   epicac removes them from its own environment (src/http/no-proxy.ts).
+// - env: only what epicac and the AWS SDK for JavaScript read. The proxy variables are listed
+//   because epicac removes them from its own environment (src/http/no-proxy.ts); the home
+//   variables and _X_AMZN_TRACE_ID are read by the SDK when --assume loads it.
+// - sys: the hostname (the default session name), the OS release (the SDK's user agent) and
+//   the uid (the cache checks who owns its files).
 // - net: unscoped, because an https endpoint may be any host and loopback ports vary.
 // - read: unscoped, because the token file, AWS config and cache paths come from the environment.
+// - write: unscoped, for --cache-dir, whose path is only known at run time.
+// No subprocesses, no FFI.
+
+const ENV = [
+  "AWS_*",
+  "EPICAC_*",
+  "HOME",
+  "USERPROFILE",
+  "HOMEPATH",
+  "HOMEDRIVE",
+  "_X_AMZN_TRACE_ID",
+  "HTTP_PROXY",
+  "HTTPS_PROXY",
+  "ALL_PROXY",
+  "http_proxy",
+  "https_proxy",
+  "all_proxy",
+];
 
 export const DENO_PERMISSIONS: readonly string[] = [
-  "--allow-env=AWS_*,EPICAC_*,HOME,HTTP_PROXY,HTTPS_PROXY,ALL_PROXY,http_proxy,https_proxy,all_proxy",
+  `--allow-env=${ENV.join(",")}`,
+  "--allow-sys=hostname,osRelease,uid",
   "--allow-net",
   "--allow-read",
+  "--allow-write",
 ];
 
 if (import.meta.main) console.log(DENO_PERMISSIONS.join(" "));

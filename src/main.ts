@@ -5,34 +5,45 @@ import process from "node:process";
 import { parseCommandLine } from "./cli/options.ts";
 import { HELP } from "./cli/help.ts";
 import { versionLine } from "./cli/version.ts";
+import { type ChainOptions, resolveCredentials } from "./chain/resolve.ts";
 import { describeError, EXIT_OK, exitCodeFor } from "./errors.ts";
 import { ignoreProxyVariables } from "./http/no-proxy.ts";
 import { enableDebug, writeErrorLine } from "./log.ts";
 import { formatCredentials } from "./output.ts";
-import { getContainerCredentials } from "./sources/container.ts";
 
-async function run(argv: string[]): Promise<string> {
-  const command = parseCommandLine(argv);
-  if (command.kind === "help") return HELP;
-  if (command.kind === "version") return versionLine();
+/** The command's output, and the exit code it ends with. */
+async function run(argv: string[]): Promise<[string, number]> {
+  const command = parseCommandLine(argv, process.env);
+  if (command.kind === "help") return [HELP, EXIT_OK];
+  if (command.kind === "version") return [versionLine(), EXIT_OK];
 
   const { options } = command;
   if (options.debug) enableDebug();
   ignoreProxyVariables(process.env);
-  const credentials = await getContainerCredentials({
+  const chain: ChainOptions = {
     env: process.env,
+    source: options.source,
+    assume: options.assume,
+    session: options.session,
+    sts: {
+      region: options.region,
+      endpoint: options.stsEndpoint,
+      timeoutMs: options.timeoutMs,
+      retries: options.retry.retries,
+    },
     timeoutMs: options.timeoutMs,
     retry: options.retry,
-  });
-  return formatCredentials(credentials, options.format);
+    cache: options.cache,
+  };
+  return [formatCredentials(await resolveCredentials(chain), options.format), EXIT_OK];
 }
 
 try {
-  const output = await run(process.argv.slice(2));
+  const [output, code] = await run(process.argv.slice(2));
   // console.log, not process.stdout: creating Bun's Node-style stream costs more than the rest
   // of a run. Both runtimes write console output through before process.exit returns.
   console.log(output.replace(/\n$/, ""));
-  process.exit(EXIT_OK);
+  process.exit(code);
 } catch (error) {
   writeErrorLine(describeError(error));
   process.exit(exitCodeFor(error));

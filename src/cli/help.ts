@@ -4,15 +4,19 @@ export const HELP = `epicac: print this pod's AWS credentials for an AWS SDK's c
 
 Usage:
   epicac [--format json|env] [--timeout S] [--retries N] [--deadline S] [--debug]
+         [--source container|web-identity]
+         [--assume ROLE_ARN]... [session flags] [--region R] [--sts-endpoint URL]
+         [--cache-dir DIR] [--refresh-before S]
   epicac --help | --version
 
-Reads the container credentials endpoint that EKS Pod Identity (or ECS) sets up for the pod and
-prints the credentials on stdout, as credential_process JSON by default. Use it in an AWS config:
+Reads the container credentials endpoint that EKS Pod Identity (or ECS) sets up for the pod, or
+IRSA's web identity token, and prints the credentials on stdout, as credential_process JSON by
+default. With --assume, chains roles itself and prints the last role's credentials.
 
   [profile src]
   credential_process = /opt/epicac
 
-Flags:
+Output and reliability:
   --format json|env  json: one line of credential_process JSON (default).
                      env: 'export AWS_ACCESS_KEY_ID=…' lines for eval in a shell.
   --timeout S        Seconds one request may take, answer included (default 1).
@@ -21,6 +25,32 @@ Flags:
   --deadline S       Seconds the whole run may take, retries and backoff included (default 5).
   --debug            Log steps, timings and statuses to stderr. Secrets and tokens are never
                      logged.
+
+Source:
+  --source KIND      container: the EKS Pod Identity / ECS endpoint.
+                     web-identity: IRSA, AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN through
+                     sts:AssumeRoleWithWebIdentity.
+                     Default: container when its variables are set, else web-identity.
+
+Role chaining (each hop signs sts:AssumeRole with the previous hop's credentials):
+  --assume ROLE_ARN  Assume this role; repeat for more hops. AccountId comes from the ARN.
+  --session-name N   Role session name (default: this host's name, i.e. the pod's name).
+  --external-id ID   ExternalId sent on every AssumeRole hop.
+  --duration S       Session length, 900 to 3600 seconds: AWS caps chained sessions at one
+                     hour (up to 43200 for a web identity session without --assume).
+  --source-identity I  SourceIdentity sent on every AssumeRole hop.
+  --tag KEY=VALUE    Session tag on every AssumeRole hop; repeatable (at most 50).
+  --region R         STS region (default AWS_REGION, then AWS_DEFAULT_REGION).
+  --sts-endpoint URL STS endpoint: https, or http to loopback only (default: the SDK's own,
+                     which honours AWS_ENDPOINT_URL_STS and AWS_ENDPOINT_URL; regional).
+  The web identity hop takes only --session-name and --duration (STS accepts no more).
+
+Cache:
+  --cache-dir DIR    Reuse the result until --refresh-before seconds before it expires
+                     (also EPICAC_CACHE_DIR). Directory 0700, entries 0600; concurrent runs
+                     share one fetch.
+  --refresh-before S Refresh window (default 300).
+
   -h, --help         Show this help.
   -V, --version      Show the version and the runtime the binary was built with.
 
@@ -32,7 +62,11 @@ Environment:
   AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE  File holding the Authorization token, read on every run
                                           (set by EKS Pod Identity).
   AWS_CONTAINER_AUTHORIZATION_TOKEN       The token itself, when no token file is set.
-  HTTP_PROXY, HTTPS_PROXY, ALL_PROXY      Ignored: the endpoint is always called directly.
+  AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN  IRSA's token file and role (set by EKS).
+  AWS_REGION, AWS_DEFAULT_REGION          The STS region.
+  AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL  STS endpoint overrides, as the AWS SDKs read them.
+  EPICAC_CACHE_DIR                        Same as --cache-dir.
+  HTTP_PROXY, HTTPS_PROXY, ALL_PROXY      Ignored: endpoints are always called directly.
 
 Security:
   Plain http only to loopback, 169.254.170.2, 169.254.170.23 and [fd00:ec2::23]; https to any

@@ -2,15 +2,26 @@
 // into the options the rest of epicac uses.
 
 import { parseArgs } from "node:util";
+import { checkRoleArn, parseSessionOptions, type SessionOptions } from "../chain/session.ts";
 import { UsageError } from "../errors.ts";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "../http/retry.ts";
 import { type Format, FORMATS } from "../output.ts";
+import { checkEndpoint } from "../chain/sts-endpoint.ts";
+import { type SourceKind, SOURCES } from "../sources/select.ts";
+import { stsRegion } from "../chain/sts-settings.ts";
+import type { Env } from "../sources/container-uri.ts";
 
 export interface CredentialOptions {
   format: Format;
   timeoutMs: number;
   retry: RetryPolicy;
   debug: boolean;
+  source?: SourceKind;
+  assume: string[];
+  session: SessionOptions;
+  region?: string;
+  stsEndpoint?: string;
+  cache?: { dir: string; refreshBeforeMs: number };
 }
 
 export type Command =
@@ -24,11 +35,22 @@ const FLAGS = {
   retries: { type: "string", default: String(DEFAULT_RETRY_POLICY.retries) },
   deadline: { type: "string", default: String(DEFAULT_RETRY_POLICY.deadlineMs / 1000) },
   debug: { type: "boolean", default: false },
+  source: { type: "string" },
+  assume: { type: "string", multiple: true },
+  "session-name": { type: "string" },
+  "external-id": { type: "string" },
+  duration: { type: "string" },
+  "source-identity": { type: "string" },
+  tag: { type: "string", multiple: true },
+  region: { type: "string" },
+  "sts-endpoint": { type: "string" },
+  "cache-dir": { type: "string" },
+  "refresh-before": { type: "string", default: "300" },
   help: { type: "boolean", short: "h", default: false },
   version: { type: "boolean", short: "V", default: false },
 } as const;
 
-export function parseCommandLine(argv: string[]): Command {
+export function parseCommandLine(argv: string[], env: Env = {}): Command {
   let values;
   try {
     ({ values } = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false }));
@@ -42,19 +64,40 @@ export function parseCommandLine(argv: string[]): Command {
   if (!(FORMATS as readonly string[]).includes(values.format)) {
     throw new UsageError(`--format must be one of ${FORMATS.join(", ")}, not '${values.format}'`);
   }
-  return {
-    kind: "credentials",
-    options: {
-      format: values.format as Format,
-      timeoutMs: seconds("--timeout", values.timeout, 0.05, 60),
-      retry: {
-        ...DEFAULT_RETRY_POLICY,
-        retries: integer("--retries", values.retries, 0, 10),
-        deadlineMs: seconds("--deadline", values.deadline, 0.1, 120),
-      },
-      debug: values.debug,
+  if (values.source !== undefined && !(SOURCES as readonly string[]).includes(values.source)) {
+    throw new UsageError(`--source must be one of ${SOURCES.join(", ")}, not '${values.source}'`);
+  }
+  const assume = (values.assume ?? []).map(checkRoleArn);
+  const cacheDir = values["cache-dir"] ?? env.EPICAC_CACHE_DIR;
+  if (cacheDir === "") throw new UsageError("--cache-dir (EPICAC_CACHE_DIR) is empty");
+  const stsEndpoint = values["sts-endpoint"];
+  if (stsEndpoint !== undefined) checkEndpoint(stsEndpoint, "--sts-endpoint");
+  const options: CredentialOptions = {
+    format: values.format as Format,
+    timeoutMs: seconds("--timeout", values.timeout, 0.05, 60),
+    retry: {
+      ...DEFAULT_RETRY_POLICY,
+      retries: integer("--retries", values.retries, 0, 10),
+      deadlineMs: seconds("--deadline", values.deadline, 0.1, 120),
+    },
+    debug: values.debug,
+    source: values.source as SourceKind | undefined,
+    assume,
+    session: parseSessionOptions({
+      sessionName: values["session-name"],
+      externalId: values["external-id"],
+      duration: values.duration,
+      sourceIdentity: values["source-identity"],
+      tags: values.tag,
+    }, assume.length > 0),
+    region: stsRegion(values.region, env),
+    stsEndpoint,
+    cache: cacheDir === undefined ? undefined : {
+      dir: cacheDir,
+      refreshBeforeMs: seconds("--refresh-before", values["refresh-before"], 0, 43200),
     },
   };
+  return { kind: "credentials", options };
 }
 
 /** A number of seconds within [min, max], in milliseconds. */

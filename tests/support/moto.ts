@@ -1,7 +1,8 @@
-// A local AWS account for end-to-end tests: moto_server on a free loopback port, started and set
-// up by moto_bootstrap.py with an admin user and the roles `src`, `dest` and `forbidden`. Every
-// request after the bootstrap's first three is checked by moto: SigV4 signature, then IAM.
-// `src` may assume `dest` only, so assuming `forbidden` with src's credentials is AccessDenied.
+// A local AWS account for end-to-end tests: moto_server on a free loopback port, set up by
+// moto_bootstrap.py with an admin user and the roles `src`, `dest`, `third`, `forbidden` and
+// `irsa`. Every request after the bootstrap's first three is checked by moto: SigV4 signature,
+// then IAM permissions. `src` may assume `dest` only and `dest` may assume `third` only, so
+// assuming `forbidden` with either is AccessDenied.
 
 import { type ChildProcess, spawn } from "node:child_process";
 import process from "node:process";
@@ -13,7 +14,7 @@ export const BOOTSTRAP = fileURLToPath(new URL("./moto_bootstrap.py", import.met
 const START_TIMEOUT_MS = 20_000;
 const STOP_TIMEOUT_MS = 5_000;
 
-export type RoleName = "src" | "dest" | "forbidden";
+export type RoleName = "src" | "dest" | "third" | "forbidden" | "irsa";
 
 export interface Moto {
   /** http://127.0.0.1:<port>, for endpoint_url / AWS_ENDPOINT_URL_STS. */
@@ -34,10 +35,15 @@ interface Account {
   roles: Record<RoleName, string>;
 }
 
-export async function startMoto(): Promise<Moto> {
+/**
+ * `checked: false` starts a moto that checks neither signatures nor permissions: the unsigned
+ * AssumeRoleWithWebIdentity (IRSA) fails moto's request checking.
+ */
+export async function startMoto({ checked = true }: { checked?: boolean } = {}): Promise<Moto> {
   // moto_server, exiting when its stdin closes: if this process dies without close() (or Deno
   // skips `after`, as it does in a file with a skipped test), moto does not outlive it.
-  const server = spawn("python3", [BOOTSTRAP, "serve", "--exit-with-stdin"], {
+  const flags = checked ? [] : ["--unchecked"];
+  const server = spawn("python3", [BOOTSTRAP, "serve", "--exit-with-stdin", ...flags], {
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", PYTHONUNBUFFERED: "1" },
     stdio: ["pipe", "pipe", "pipe"],
     // Its own process group, so close() reaches anything it started.
@@ -47,7 +53,7 @@ export async function startMoto(): Promise<Moto> {
 
   try {
     const endpoint = await waitForListening(server);
-    const setup = await runProcess("python3", [BOOTSTRAP, "setup", endpoint]);
+    const setup = await runProcess("python3", [BOOTSTRAP, "setup", endpoint, ...flags]);
     if (setup.code !== 0) throw new Error(`moto_bootstrap.py setup failed: ${setup.stderr}`);
     const account = JSON.parse(setup.stdout) as Account;
     return {

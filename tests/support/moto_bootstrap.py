@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """A local AWS account for epicac's end-to-end tests and demo, on moto.
 
-  moto_bootstrap.py serve [--exit-with-stdin]  runs moto_server on a free 127.0.0.1 port (it logs
+  moto_bootstrap.py serve [--exit-with-stdin] [--unchecked]
+                                               runs moto_server on a free 127.0.0.1 port (it logs
                                                " * Running on http://127.0.0.1:PORT" on stderr),
                                                checking signatures and permissions after the
                                                bootstrap's requests; with --exit-with-stdin it
                                                exits when its stdin closes (its parent died)
-  moto_bootstrap.py setup ENDPOINT [--mint]    creates the admin user and the roles src, dest and
-                                               forbidden; prints them as JSON (see setup())
+  moto_bootstrap.py setup ENDPOINT [--mint] [--unchecked]
+                                               creates the admin user and the roles src, dest,
+                                               third, forbidden and irsa; prints them as JSON (see
+                                               setup()); --unchecked for a moto that checks nothing
   moto_bootstrap.py mint ENDPOINT ROLE_ARN     prints agent-shaped credentials for that role,
                                                assumed with the admin key in AWS_ACCESS_KEY_ID /
                                                AWS_SECRET_ACCESS_KEY
@@ -28,7 +31,9 @@ REGION = "us-east-1"
 ADMIN_USER = "epicac-admin"
 # create_user, put_user_policy, create_access_key: the requests moto lets through unsigned.
 UNAUTHENTICATED_REQUESTS = 3
-ROLE_NAMES = ("src", "dest", "forbidden")
+# src may assume dest only, dest may assume third only: a two-hop chain src → dest → third.
+# irsa is the role a web identity token is exchanged for.
+ROLE_NAMES = ("src", "dest", "third", "forbidden", "irsa")
 # moto compares a trust policy's AWS principal with the caller's ARN as text, so an account
 # principal (arn:aws:iam::…:root) would never match an assumed role: trust everyone, and let the
 # callers' identity policies decide (src may assume dest only).
@@ -40,9 +45,11 @@ TRUST_ANYONE = {
 POD_SESSION_NAME = "eks-epicac-demo-pod-0123456789abcdef"
 
 
-def serve(exit_with_stdin):
-    # Read by moto.settings when moto is imported: set it first.
-    os.environ["INITIAL_NO_AUTH_ACTION_COUNT"] = str(UNAUTHENTICATED_REQUESTS)
+def serve(exit_with_stdin, checked=True):
+    # Read by moto.settings when moto is imported: set it first. Unset, moto checks nothing,
+    # which unsigned calls such as AssumeRoleWithWebIdentity need.
+    if checked:
+        os.environ["INITIAL_NO_AUTH_ACTION_COUNT"] = str(UNAUTHENTICATED_REQUESTS)
     if exit_with_stdin:
         threading.Thread(target=exit_at_end_of_stdin, daemon=True).start()
     from moto.server import main as moto_server
@@ -70,7 +77,7 @@ def policy(statement):
     return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
 
 
-def setup(endpoint):
+def setup(endpoint, checked=True):
     # Unsigned phase: moto accepts any key until it has seen UNAUTHENTICATED_REQUESTS requests.
     anonymous = client("iam", endpoint, "AKIAANONYMOUSBOOTSTRAP", "unused")
     anonymous.create_user(UserName=ADMIN_USER)
@@ -95,8 +102,16 @@ def setup(endpoint):
             {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": roles["dest"]}
         ),
     )
+    iam.put_role_policy(
+        RoleName="dest",
+        PolicyName="assume-third-only",
+        PolicyDocument=policy(
+            {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": roles["third"]}
+        ),
+    )
     identity = client("sts", endpoint, *admin_key).get_caller_identity()
-    assert_signatures_checked(endpoint, admin_key[0])
+    if checked:
+        assert_signatures_checked(endpoint, admin_key[0])
     return {
         "endpoint": endpoint,
         "region": REGION,
@@ -137,10 +152,10 @@ def mint(endpoint, source_role_arn, admin_key):
 
 def main(argv):
     command = argv[1] if len(argv) > 1 else ""
-    if command == "serve" and len(argv) <= 3:
-        serve("--exit-with-stdin" in argv[2:])
-    elif command == "setup" and len(argv) in (3, 4):
-        account = setup(argv[2])
+    if command == "serve" and len(argv) <= 4:
+        serve("--exit-with-stdin" in argv[2:], checked="--unchecked" not in argv[2:])
+    elif command == "setup" and 3 <= len(argv) <= 5:
+        account = setup(argv[2], checked="--unchecked" not in argv[3:])
         if "--mint" in argv[3:]:
             admin = account["admin"]
             account["sourceCredentials"] = mint(

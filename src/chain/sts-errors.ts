@@ -1,0 +1,142 @@
+// STS failures, turned into messages that say what to fix. The STS error's name (its code) picks
+// the message; AWS's own message is kept where it names the principal or the limit.
+
+import { EpicacError } from "../errors.ts";
+import { oneLine } from "../redact.ts";
+
+interface StsFailure {
+  name?: string;
+  message?: string;
+  $metadata?: { httpStatusCode?: number };
+  code?: string;
+}
+
+export type StsCall =
+  | { kind: "AssumeRole"; roleArn: string; principal: string }
+  | { kind: "AssumeRoleWithWebIdentity"; roleArn: string; tokenFile: string }
+  | { kind: "GetCallerIdentity" };
+
+export function mapStsError(error: unknown, call: StsCall, endpoint: string): EpicacError {
+  const e = (error ?? {}) as StsFailure;
+  const code = e.name ?? e.code ?? "Error";
+  const aws = oneLine(String(e.message ?? "")).slice(0, 400);
+  const what = call.kind === "GetCallerIdentity"
+    ? "sts:GetCallerIdentity"
+    : `sts:${call.kind} of ${call.roleArn}`;
+  const fail = (message: string, hint: string) => new EpicacError(message, hint, { cause: error });
+
+  switch (code) {
+    case "AccessDenied":
+    case "AccessDeniedException":
+      if (call.kind === "AssumeRole") {
+        return fail(
+          `${what} was denied for ${principalIn(aws) ?? call.principal}`,
+          `check that the trust policy of ${call.roleArn} allows sts:AssumeRole (and sts:TagSession when tags are sent) ` +
+            `for that principal, and that the principal's own permission policy allows sts:AssumeRole on ${call.roleArn}`,
+        );
+      }
+      if (call.kind === "AssumeRoleWithWebIdentity") {
+        return fail(
+          `${what} was denied: ${aws}`,
+          `check that the trust policy of ${call.roleArn} allows sts:AssumeRoleWithWebIdentity for the cluster's OIDC provider, with matching aud and sub conditions`,
+        );
+      }
+      return fail(`${what} was denied: ${aws}`, "check the credentials' permissions");
+    case "PackedPolicyTooLarge":
+    case "PackedPolicyTooLargeException":
+      return fail(
+        `${what} failed: the session policy and tags are too large (${aws})`,
+        "EKS Pod Identity adds six transitive session tags to the pod's session, and they count on every later hop: " +
+          "set disableSessionTags on the Pod Identity association, or send fewer --tag values",
+      );
+    case "ExpiredToken":
+    case "ExpiredTokenException":
+      return call.kind === "AssumeRoleWithWebIdentity"
+        ? fail(
+          `${what} failed: the web identity token has expired`,
+          `check that the kubelet still rotates ${call.tokenFile}`,
+        )
+        : fail(
+          `${what} failed: the credentials it was signed with have expired`,
+          "check the clock on this node and the source of those credentials",
+        );
+    case "InvalidIdentityToken":
+    case "InvalidIdentityTokenException":
+      return fail(
+        `${what} failed: STS rejected the web identity token (${aws})`,
+        "check that an IAM OIDC identity provider exists for the cluster's issuer, with audience sts.amazonaws.com",
+      );
+    case "IDPCommunicationError":
+    case "IDPCommunicationErrorException":
+      return fail(
+        `${what} failed: STS could not reach the identity provider (${aws})`,
+        "this is usually transient; try again",
+      );
+    case "InvalidClientTokenId":
+    case "UnrecognizedClientException":
+    case "SignatureDoesNotMatch":
+      return fail(
+        `${what} failed: STS does not accept the credentials it was signed with (${code})`,
+        "check that the source credentials are current and belong to this AWS partition and endpoint",
+      );
+    case "RegionDisabledException":
+      return fail(
+        `${what} failed: STS is not activated in this region (${aws})`,
+        "activate the region for STS in the account's IAM settings, or pass --region with an active region",
+      );
+    case "MalformedPolicyDocument":
+    case "MalformedPolicyDocumentException":
+    case "ValidationError":
+      return fail(
+        `${what} failed: STS refused a parameter: ${aws}`,
+        "check --duration against the role's maximum session duration, and the other session flags",
+      );
+    case "Throttling":
+    case "ThrottlingException":
+    case "RequestLimitExceeded":
+      return fail(
+        `${what} was throttled by STS after retries`,
+        "reduce how often credentials are fetched (use --cache-dir)",
+      );
+  }
+  if (code === "TimeoutError" || /timed? ?out|timeout/i.test(aws) && !e.$metadata?.httpStatusCode) {
+    return fail(
+      `${what} failed: no answer from STS at ${endpoint} in time`,
+      "check network access to the STS endpoint, or raise --timeout",
+    );
+  }
+  if (code === "NotCapable") {
+    // The Deno build's sandbox refused something the SDK needed: a bug in scripts/deno-permissions.ts.
+    return fail(
+      `${what} failed: the Deno sandbox refused it (${aws})`,
+      "report this: the build's permission set is missing an entry",
+    );
+  }
+  if (/region is missing/i.test(aws)) {
+    return fail(
+      "no AWS region is set for STS",
+      "pass --region, or set AWS_REGION (EKS Pod Identity sets it in the pod)",
+    );
+  }
+  const status = e.$metadata?.httpStatusCode;
+  if (status && status >= 500) {
+    return fail(
+      `${what} failed: STS answered HTTP ${status} after retries (${code})`,
+      `check STS availability at ${endpoint}`,
+    );
+  }
+  if (!status) {
+    return fail(
+      `${what} failed: cannot reach STS at ${endpoint} (${code}${
+        aws ? `: ${aws.slice(0, 160)}` : ""
+      })`,
+      "check network access to the STS endpoint, --sts-endpoint / AWS_ENDPOINT_URL_STS and the region",
+    );
+  }
+  return fail(`${what} failed: ${code}: ${aws}`, "check the role and session flags");
+}
+
+/** The principal AWS names in an AccessDenied message ("User: arn:… is not authorized"). */
+function principalIn(message: string): string | undefined {
+  return /User: (arn:\S+) is not authorized/.exec(message)?.[1];
+}

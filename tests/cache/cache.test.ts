@@ -1,0 +1,278 @@
+// --cache-dir end to end, on every target: reuse until the refresh window, private files written
+// by rename, untrusted entries ignored and replaced, and one STS call when 50 processes start
+// at once.
+
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  chmodSync,
+  chownSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { type Agent, fakeCredentials, startAgent } from "../support/agent.ts";
+import { startStsStub, type StsStub } from "../support/sts-stub.ts";
+import { runEpicac, runnableTargets, type Target } from "../support/epicac.ts";
+import { assertFailure, parseSuccess } from "../support/assertions.ts";
+
+const TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6YXBwOmFwcCJ9.c2ln";
+const DEST = "arn:aws:iam::222222222222:role/dest";
+const source = fakeCredentials();
+const IS_ROOT = process.getuid?.() === 0;
+let agent: Agent;
+let sts: StsStub;
+let dir: string;
+let serial = 0;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), "epicac-cache-"));
+  chmodSync(dir, 0o755); // other users (the foreign-owner cases) must reach their files
+  writeFileSync(join(dir, "token"), TOKEN);
+  agent = await startAgent({ credentials: source, expectedToken: TOKEN });
+  sts = await startStsStub();
+});
+
+after(async () => {
+  await agent.close();
+  await sts.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh cache directory path (not created) for one case. */
+function freshCacheDir(): string {
+  return join(dir, `cache-${++serial}`);
+}
+
+function env(extra: Record<string, string | undefined> = {}) {
+  return {
+    HOME: dir,
+    AWS_CONTAINER_CREDENTIALS_FULL_URI: agent.url(),
+    AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: join(dir, "token"),
+    AWS_REGION: "us-west-2",
+    ...extra,
+  };
+}
+
+async function cached(
+  t: Target,
+  cacheDir: string,
+  args: string[] = [],
+  extra: Record<string, string | undefined> = {},
+) {
+  const first = sts.requests.length;
+  const result = await runEpicac(t, [
+    "--assume",
+    DEST,
+    "--sts-endpoint",
+    sts.endpoint,
+    "--cache-dir",
+    cacheDir,
+    ...args,
+  ], { env: env(extra) });
+  return { result, stsCalls: sts.requests.length - first };
+}
+
+function entries(cacheDir: string): string[] {
+  return readdirSync(cacheDir).filter((name) => name.endsWith(".json")).map((name) =>
+    join(cacheDir, name)
+  );
+}
+
+type Case = [name: string, run: (t: Target) => Promise<void>];
+
+const cases: Case[] = [
+  ["a second run reuses the first run's credentials without calling STS", async (t) => {
+    const cacheDir = freshCacheDir();
+    const first = await cached(t, cacheDir);
+    const second = await cached(t, cacheDir);
+    assert.equal(first.stsCalls, 1);
+    assert.equal(second.stsCalls, 0);
+    assert.deepEqual(parseSuccess(second.result), parseSuccess(first.result));
+  }],
+  ["inside the refresh window the chain runs again", async (t) => {
+    const cacheDir = freshCacheDir();
+    // 900 s sessions: a 1000 s window means every entry is already due; a 60 s one means reuse.
+    assert.equal(
+      (await cached(t, cacheDir, ["--duration", "900", "--refresh-before", "1000"])).stsCalls,
+      1,
+    );
+    const due = await cached(t, cacheDir, ["--duration", "900", "--refresh-before", "1000"]);
+    assert.equal(due.stsCalls, 1);
+    parseSuccess(due.result);
+    assert.equal(
+      (await cached(t, cacheDir, ["--duration", "900", "--refresh-before", "60"])).stsCalls,
+      0,
+    );
+  }],
+  ["the directory is 0700 and entries 0600; a loose directory is tightened", async (t) => {
+    const cacheDir = freshCacheDir();
+    parseSuccess((await cached(t, cacheDir)).result);
+    assert.equal(statSync(cacheDir).mode & 0o777, 0o700);
+    const [entry] = entries(cacheDir);
+    assert.equal(statSync(entry).mode & 0o777, 0o600);
+    chmodSync(cacheDir, 0o755);
+    parseSuccess((await cached(t, cacheDir)).result);
+    assert.equal(statSync(cacheDir).mode & 0o777, 0o700);
+    assert.deepEqual(
+      readdirSync(cacheDir).filter((n) => n.endsWith(".tmp") || n.endsWith(".lock")),
+      [],
+      "no temporary or lock file is left",
+    );
+  }],
+  ["the key holds no secret: names are hashes, and no token or key appears in them", async (t) => {
+    const cacheDir = freshCacheDir();
+    const doc = parseSuccess(
+      (await cached(t, cacheDir, ["--external-id", "secret-external-id"])).result,
+    );
+    for (const name of readdirSync(cacheDir)) {
+      assert.match(name, /^[0-9a-f]{64}\.json$/);
+      for (
+        const secret of [TOKEN, source.SecretAccessKey, doc.SecretAccessKey, "secret-external-id"]
+      ) assert.ok(!name.includes(secret));
+    }
+  }],
+  ["every input that changes the result changes the key", async (t) => {
+    const cacheDir = freshCacheDir();
+    const variants = [
+      [],
+      ["--external-id", "one"],
+      ["--external-id", "two"],
+      ["--session-name", "other"],
+      ["--tag", "a=b"],
+      ["--duration", "1200"],
+      ["--region", "eu-west-1"],
+    ];
+    for (const args of variants) {
+      assert.equal((await cached(t, cacheDir, args)).stsCalls, 1, `miss for ${args.join(" ")}`);
+    }
+    assert.equal(entries(cacheDir).length, variants.length);
+    for (const args of variants) {
+      assert.equal((await cached(t, cacheDir, args)).stsCalls, 0, `hit for ${args.join(" ")}`);
+    }
+  }],
+  ["a rotated token for the same service account still hits; another account misses", async (t) => {
+    const cacheDir = freshCacheDir();
+    assert.equal((await cached(t, cacheDir)).stsCalls, 1);
+    // Same claims, new signature: the kubelet's rotation. The agent only checks the first token,
+    // so serve the cache from a token file the agent would refuse: a hit never asks the agent.
+    const rotated = join(dir, `rotated-${serial}`);
+    writeFileSync(rotated, TOKEN.replace(/\.c2ln$/, ".bmV3c2ln"));
+    const hit = await cached(t, cacheDir, [], { AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: rotated });
+    assert.equal(hit.stsCalls, 0);
+    parseSuccess(hit.result);
+    const other = join(dir, `other-sa-${serial}`);
+    writeFileSync(
+      other,
+      "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6YXBwOm90aGVyIn0.c2ln",
+    );
+    const miss = await cached(t, cacheDir, [], { AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: other });
+    assertFailure(miss.result, { stderr: /HTTP 403/ }); // it had to ask the agent, which refused it
+  }],
+  ["a corrupt entry is ignored and replaced", async (t) => {
+    const cacheDir = freshCacheDir();
+    parseSuccess((await cached(t, cacheDir)).result);
+    const [entry] = entries(cacheDir);
+    writeFileSync(entry, '{"version":1,"accessKeyId":"ASIA', { mode: 0o600 });
+    const again = await cached(t, cacheDir);
+    assert.equal(again.stsCalls, 1);
+    const doc = parseSuccess(again.result);
+    assert.equal(JSON.parse(readFileSync(entry, "utf8")).accessKeyId, doc.AccessKeyId);
+  }],
+  [
+    "a group- or world-readable entry is not trusted, and is replaced by a private one",
+    async (t) => {
+      const cacheDir = freshCacheDir();
+      parseSuccess((await cached(t, cacheDir)).result);
+      const [entry] = entries(cacheDir);
+      for (const mode of [0o640, 0o604]) {
+        chmodSync(entry, mode);
+        assert.equal((await cached(t, cacheDir)).stsCalls, 1, `mode ${mode.toString(8)}`);
+        assert.equal(statSync(entry).mode & 0o777, 0o600);
+      }
+    },
+  ],
+  ["an entry owned by another user is not trusted, and is replaced", async (t) => {
+    const cacheDir = freshCacheDir();
+    parseSuccess((await cached(t, cacheDir)).result);
+    const [entry] = entries(cacheDir);
+    chownSync(entry, 65534, 65534);
+    assert.equal((await cached(t, cacheDir)).stsCalls, 1);
+    assert.equal(statSync(entry).uid, process.getuid!());
+  }],
+  ["a cache directory owned by another user is refused, naming it", async (t) => {
+    const cacheDir = freshCacheDir();
+    mkdirSync(cacheDir, { mode: 0o700 });
+    chownSync(cacheDir, 65534, 65534);
+    const { result, stsCalls } = await cached(t, cacheDir);
+    assertFailure(result, {
+      stderr: new RegExp(`cache directory ${cacheDir} belongs to uid 65534`),
+    });
+    assert.equal(stsCalls, 0);
+  }],
+  ["EPICAC_CACHE_DIR turns the cache on, for the default path too", async (t) => {
+    const cacheDir = freshCacheDir();
+    const asked = () => agent.requests.length;
+    const before = asked();
+    for (let i = 0; i < 3; i++) {
+      const result = await runEpicac(t, [], { env: env({ EPICAC_CACHE_DIR: cacheDir }) });
+      assert.equal(parseSuccess(result).AccessKeyId, source.AccessKeyId);
+    }
+    assert.equal(asked() - before, 1, "the agent is asked once");
+    assert.equal(entries(cacheDir).length, 1);
+  }],
+  ["50 processes starting at once make one STS call and print the same credentials", async (t) => {
+    const cacheDir = freshCacheDir();
+    const first = sts.requests.length;
+    const runs = await Promise.all(
+      Array.from(
+        { length: 50 },
+        () =>
+          runEpicac(t, [
+            "--assume",
+            DEST,
+            "--sts-endpoint",
+            sts.endpoint,
+            "--cache-dir",
+            cacheDir,
+            // Fifty processes under qemu on two cores start slowly: a generous deadline there.
+            "--deadline",
+            t.emulated ? "120" : "30",
+          ], {
+            env: env(),
+            killAfterMs: 300_000,
+          }),
+      ),
+    );
+    const docs = runs.map(parseSuccess);
+    assert.equal(sts.requests.length - first, 1, "STS calls");
+    assert.equal(new Set(docs.map((d) => d.AccessKeyId)).size, 1);
+    assert.equal(entries(cacheDir).length, 1);
+    assert.deepEqual(
+      readdirSync(cacheDir).filter((n) => !n.endsWith(".json")),
+      [],
+      "no lock or temporary file is left",
+    );
+  }],
+];
+
+const NEEDS_ROOT = new Set([
+  "an entry owned by another user is not trusted, and is replaced",
+  "a cache directory owned by another user is refused, naming it",
+]);
+
+for (const target of runnableTargets()) {
+  for (const [name, fn] of cases) {
+    const skip = NEEDS_ROOT.has(name) && !IS_ROOT
+      ? "needs root to chown files to another user"
+      : undefined;
+    test(`${target.name}: --cache-dir ${name}`, { skip }, () => fn(target));
+  }
+}

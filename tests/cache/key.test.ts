@@ -1,0 +1,260 @@
+// src/cache/key.ts: one cache entry per distinct result. The key must change with every input
+// that changes the credentials, must not change when the kubelet re-signs the same token, and
+// must never carry the token itself.
+
+import { after, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { cacheKey, tokenIdentity } from "../../src/cache/key.ts";
+import type { ChainOptions } from "../../src/chain/resolve.ts";
+import { DEFAULT_RETRY_POLICY } from "../../src/http/retry.ts";
+
+const DEST = "arn:aws:iam::222222222222:role/dest";
+const THIRD = "arn:aws:iam::333333333333:role/third";
+const IRSA_ROLE = "arn:aws:iam::111122223333:role/irsa";
+const dir = mkdtempSync(join(tmpdir(), "epicac-key-"));
+let files = 0;
+
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const b64url = (text: string) =>
+  btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+
+/** A JWT-shaped token with these claims and a random signature. */
+function jwt(claims: Record<string, unknown>, kid = "key-1"): string {
+  const signature = b64url(crypto.getRandomValues(new Uint8Array(64)).join(","));
+  return `${b64url(JSON.stringify({ alg: "RS256", kid }))}.${
+    b64url(JSON.stringify(claims))
+  }.${signature}`;
+}
+
+const CLAIMS = {
+  iss: "https://oidc.eks.us-west-2.amazonaws.com/id/ABCDEF",
+  sub: "system:serviceaccount:app:app",
+  aud: ["pods.eks.amazonaws.com"],
+  iat: 1_767_225_600,
+  exp: 1_767_312_000,
+};
+
+function tokenFile(token: string): string {
+  const path = join(dir, `token-${++files}`);
+  writeFileSync(path, `${token}\n`);
+  return path;
+}
+
+function options(overrides: Partial<ChainOptions> = {}, token = jwt(CLAIMS)): ChainOptions {
+  return {
+    env: {
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: "http://169.254.170.23/v1/credentials",
+      AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: tokenFile(token),
+    },
+    assume: [DEST],
+    session: { sessionName: "app-pod", tags: [] },
+    sts: { region: "us-west-2", endpoint: undefined, timeoutMs: 1000, retries: 3 },
+    timeoutMs: 1000,
+    retry: DEFAULT_RETRY_POLICY,
+    ...overrides,
+  };
+}
+
+function irsa(token: string, roleArn = IRSA_ROLE): ChainOptions {
+  return options({
+    env: { AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile(token), AWS_ROLE_ARN: roleArn },
+  });
+}
+
+async function assertDiffer(a: ChainOptions, b: ChainOptions, what: string): Promise<void> {
+  assert.notEqual(await cacheKey(a), await cacheKey(b), `the key ignores ${what}`);
+}
+
+test("the key is a SHA-256 in hex, the same for the same inputs", async () => {
+  const token = jwt(CLAIMS);
+  const key = await cacheKey(options({}, token));
+  assert.match(key, /^[0-9a-f]{64}$/);
+  assert.equal(await cacheKey(options({}, token)), key);
+  assert.equal(await cacheKey(irsa(token)), await cacheKey(irsa(token)));
+});
+
+test("the key differs by source kind", async () => {
+  const token = jwt(CLAIMS);
+  const both = {
+    AWS_CONTAINER_CREDENTIALS_FULL_URI: "http://169.254.170.23/v1/credentials",
+    AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: tokenFile(token),
+    AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile(token),
+    AWS_ROLE_ARN: IRSA_ROLE,
+  };
+  await assertDiffer(
+    options({ env: both, source: "container" }),
+    options({ env: both, source: "web-identity" }),
+    "--source",
+  );
+});
+
+test("the key differs by container URI", async () => {
+  const token = jwt(CLAIMS);
+  const a = options({}, token);
+  const b = options({}, token);
+  b.env.AWS_CONTAINER_CREDENTIALS_FULL_URI = "http://169.254.170.23/v1/credentials?x=1";
+  await assertDiffer(a, b, "the URI");
+  const relative = options({
+    env: { AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: "/v2/credentials/1" },
+  });
+  const other = options({ env: { AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: "/v2/credentials/2" } });
+  await assertDiffer(relative, other, "the ECS relative URI");
+});
+
+test("the key differs by the token's subject, audience and issuer", async () => {
+  const base = await cacheKey(options({}, jwt(CLAIMS)));
+  for (
+    const change of [
+      { sub: "system:serviceaccount:app:other" },
+      { aud: ["sts.amazonaws.com"] },
+      { iss: "https://oidc.eks.eu-west-1.amazonaws.com/id/FEDCBA" },
+    ]
+  ) {
+    const key = await cacheKey(options({}, jwt({ ...CLAIMS, ...change })));
+    assert.notEqual(key, base, `the key ignores ${Object.keys(change)[0]}`);
+  }
+  await assertDiffer(
+    irsa(jwt(CLAIMS)),
+    irsa(jwt({ ...CLAIMS, sub: "system:serviceaccount:app:other" })),
+    "the web identity token's subject",
+  );
+});
+
+test("a token re-signed or rotated with the same claims keeps the key", async () => {
+  const key = await cacheKey(options({}, jwt(CLAIMS)));
+  assert.equal(await cacheKey(options({}, jwt(CLAIMS, "key-2"))), key);
+  // The kubelet's rotation changes only iat, exp and the signature.
+  assert.equal(await cacheKey(options({}, jwt({ ...CLAIMS, iat: 1, exp: 2 }))), key);
+  assert.equal(await cacheKey(irsa(jwt(CLAIMS))), await cacheKey(irsa(jwt({ ...CLAIMS, iat: 7 }))));
+});
+
+test("a token that is not a JWT contributes its SHA-256", async () => {
+  const token = "ecs-agent-token-0123456789abcdef";
+  assert.deepEqual(tokenIdentity(token), {
+    sha256: createHash("sha256").update(token).digest("hex"),
+  });
+  // Three dot-separated parts that do not decode to claims with a subject are not a JWT.
+  for (const notJwt of ["a.b.c", `${b64url("{}")}.${b64url('{"iss":"x"}')}.sig`, "x.!!!.y"]) {
+    assert.deepEqual(Object.keys(tokenIdentity(notJwt) as object), ["sha256"], notJwt);
+  }
+  await assertDiffer(
+    options({}, "ecs-agent-token-0123456789abcdef"),
+    options({}, "ecs-agent-token-0123456789abcdeg"),
+    "a non-JWT token",
+  );
+});
+
+test("a JWT contributes its issuer, subject and audience", () => {
+  assert.deepEqual(tokenIdentity(jwt(CLAIMS)), {
+    iss: CLAIMS.iss,
+    sub: CLAIMS.sub,
+    aud: CLAIMS.aud,
+  });
+  assert.deepEqual(tokenIdentity(jwt({ sub: "s" })), { iss: null, sub: "s", aud: null });
+});
+
+test("no token and a token give different keys", async () => {
+  const without = options({
+    env: { AWS_CONTAINER_CREDENTIALS_FULL_URI: "http://169.254.170.23/v1/credentials" },
+  });
+  await assertDiffer(without, options(), "whether a token is sent");
+});
+
+test("the key differs by each --assume hop and their order", async () => {
+  const token = jwt(CLAIMS);
+  const keys = new Set<string>();
+  for (const assume of [[], [DEST], [THIRD], [DEST, THIRD], [THIRD, DEST], [DEST, DEST]]) {
+    keys.add(await cacheKey(options({ assume }, token)));
+  }
+  assert.equal(keys.size, 6);
+});
+
+test("the key differs by each session field", async () => {
+  const token = jwt(CLAIMS);
+  const base = { sessionName: "app-pod", tags: [] };
+  const sessions = [
+    base,
+    { ...base, sessionName: "other-pod" },
+    { ...base, externalId: "ext-1" },
+    { ...base, externalId: "ext-2" },
+    { ...base, durationSeconds: 900 },
+    { ...base, durationSeconds: 1800 },
+    { ...base, sourceIdentity: "alice" },
+    { ...base, tags: [{ Key: "team", Value: "a" }] },
+    { ...base, tags: [{ Key: "team", Value: "b" }] },
+    { ...base, tags: [{ Key: "env", Value: "a" }] },
+  ];
+  const keys = new Set<string>();
+  for (const session of sessions) keys.add(await cacheKey(options({ session }, token)));
+  assert.equal(keys.size, sessions.length);
+});
+
+test("the key differs by STS region and endpoint", async () => {
+  const token = jwt(CLAIMS);
+  const sts = options({}, token).sts;
+  await assertDiffer(
+    options({ sts }, token),
+    options({ sts: { ...sts, region: "eu-west-1" } }, token),
+    "the region",
+  );
+  await assertDiffer(
+    options({ sts }, token),
+    options({ sts: { ...sts, region: undefined } }, token),
+    "an unset region",
+  );
+  await assertDiffer(
+    options({ sts }, token),
+    options({ sts: { ...sts, endpoint: "https://sts.us-west-2.amazonaws.com" } }, token),
+    "--sts-endpoint",
+  );
+});
+
+test("the key differs by the STS endpoint the SDK takes from the environment", async () => {
+  // Without --sts-endpoint the SDK honours AWS_ENDPOINT_URL_STS and AWS_ENDPOINT_URL, so they
+  // decide which STS answers just as --sts-endpoint does.
+  const token = jwt(CLAIMS);
+  for (const variable of ["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"]) {
+    const a = options({}, token);
+    const b = options({}, token);
+    a.env[variable] = "https://sts.us-west-2.amazonaws.com";
+    b.env[variable] = "http://127.0.0.1:4566";
+    await assertDiffer(a, b, variable);
+  }
+});
+
+test("the web identity role ARN is part of the key", async () => {
+  const token = jwt(CLAIMS);
+  await assertDiffer(
+    irsa(token),
+    irsa(token, "arn:aws:iam::111122223333:role/other"),
+    "AWS_ROLE_ARN",
+  );
+});
+
+test("timeouts and retries do not change the key", async () => {
+  const token = jwt(CLAIMS);
+  const a = options({}, token);
+  const b = options({
+    timeoutMs: 5000,
+    retry: { ...DEFAULT_RETRY_POLICY, retries: 0, deadlineMs: 60_000 },
+    sts: { ...a.sts, timeoutMs: 5000, retries: 0 },
+  }, token);
+  assert.equal(await cacheKey(a), await cacheKey(b));
+});
+
+test("neither the key nor the token's identity contains the token", async () => {
+  for (const token of [jwt(CLAIMS), "plain-ecs-token-0123456789abcdef"]) {
+    const key = await cacheKey(options({}, token));
+    const identity = JSON.stringify(tokenIdentity(token));
+    for (const text of [key, identity]) {
+      assert.ok(!text.includes(token));
+      // Nor any of its parts: a JWT's signature is what makes it usable.
+      for (const part of token.split(".")) assert.ok(!text.includes(part), part);
+    }
+  }
+});
