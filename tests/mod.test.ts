@@ -1,0 +1,115 @@
+// src/mod.ts in process, as a Deno or Bun application uses it: the providers handed to an
+// STSClient, which calls GetCallerIdentity through moto (signatures and permissions checked).
+
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { type Agent, type AgentCredentials, startAgent } from "./support/agent.ts";
+import { type Moto, startMoto } from "./support/moto.ts";
+import {
+  type AwsCredentialIdentityProvider,
+  EpicacError,
+  fromChain,
+  fromContainer,
+} from "../src/mod.ts";
+
+const TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6YXBwOmFwcCJ9.bW9k";
+let moto: Moto;
+let agent: Agent;
+let served: AgentCredentials;
+let dir: string;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), "epicac-mod-"));
+  writeFileSync(join(dir, "token"), `${TOKEN}\n`);
+  moto = await startMoto();
+  served = await moto.mintSourceCredentials();
+  agent = await startAgent({ credentials: () => served, expectedToken: TOKEN });
+});
+
+after(async () => {
+  await agent?.close();
+  await moto?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** The pod's variables, passed explicitly: the module reads no other environment. */
+function env() {
+  return {
+    AWS_CONTAINER_CREDENTIALS_FULL_URI: agent.url(),
+    AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: join(dir, "token"),
+    AWS_REGION: moto.region,
+    AWS_ENDPOINT_URL_STS: moto.endpoint,
+  };
+}
+
+async function whoAmI(credentials: AwsCredentialIdentityProvider): Promise<string> {
+  const client = new STSClient({ region: moto.region, endpoint: moto.endpoint, credentials });
+  return (await client.send(new GetCallerIdentityCommand({}))).Arn ?? "";
+}
+
+const agentRequests = () => agent.requests.filter((r) => r.path === "/v1/credentials").length;
+
+test("fromContainer gives an STSClient the pod's own session (src)", async () => {
+  assert.match(
+    await whoAmI(fromContainer({ env: env() })),
+    /^arn:aws:sts::\d{12}:assumed-role\/src\//,
+  );
+});
+
+test("fromChain gives an STSClient the destination role's session", async () => {
+  const provider = fromChain({
+    assume: [moto.roleArn("dest")],
+    sessionName: "in-process",
+    env: env(),
+  });
+  assert.match(await whoAmI(provider), /^arn:aws:sts::\d{12}:assumed-role\/dest\/in-process$/);
+});
+
+test("fromChain follows two hops", async () => {
+  const provider = fromChain({ assume: [moto.roleArn("dest"), moto.roleArn("third")], env: env() });
+  assert.match(await whoAmI(provider), /assumed-role\/third\//);
+});
+
+test("a provider keeps its credentials until the refresh window, sharing one in-flight refresh", async () => {
+  const provider = fromContainer({ env: env() });
+  const before = agentRequests();
+  const all = await Promise.all(Array.from({ length: 10 }, () => provider()));
+  assert.equal(agentRequests() - before, 1, "ten concurrent callers, one fetch");
+  assert.equal(new Set(all.map((c) => c.accessKeyId)).size, 1);
+  await provider();
+  assert.equal(agentRequests() - before, 1, "still fresh: no second fetch");
+});
+
+test("inside the refresh window a provider fetches again", async () => {
+  // The served session lasts an hour; a two-hour window means it is always due.
+  const provider = fromContainer({ env: env(), refreshBeforeMs: 2 * 3600_000 });
+  const before = agentRequests();
+  await provider();
+  await provider();
+  assert.equal(agentRequests() - before, 2);
+});
+
+test("a denied hop rejects with an EpicacError naming the role", async () => {
+  const provider = fromChain({ assume: [moto.roleArn("forbidden")], env: env() });
+  await assert.rejects(provider(), (error: unknown) => {
+    assert.ok(error instanceof EpicacError);
+    assert.match(error.message, /sts:AssumeRole of .*role\/forbidden was denied/);
+    return true;
+  });
+});
+
+test("bad options are refused when the provider is made, before any call", () => {
+  assert.throws(() => fromChain({ assume: ["not-an-arn"], env: env() }), /IAM role ARN/);
+  assert.throws(
+    () => fromChain({ assume: [moto.roleArn("dest")], durationSeconds: 7200, env: env() }),
+    /caps a chained role session/,
+  );
+  assert.throws(
+    () => fromChain({ assume: [], stsEndpoint: "http://sts.example.com", env: env() }),
+    /https URL/,
+  );
+});
