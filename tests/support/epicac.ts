@@ -40,9 +40,11 @@ export function binaryTarget(runtime: "bun" | "deno", binaryArch: "amd64" | "arm
   const name = `epicac-${runtime}-linux-${binaryArch}`;
   const file = `${ROOT}dist/${name}`;
   const emulated = binaryArch !== NATIVE_ARCH;
-  const command = emulated && binaryArch === "arm64"
+  const command = !emulated
+    ? [file]
+    : binaryArch === "arm64"
     ? ["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu", file]
-    : [file];
+    : ["qemu-x86_64", "-L", "/usr/x86_64-linux-gnu", file];
   const skip = runtime === "deno" && !existsSync(file)
     ? `dist/${name} was not built (deno compile could not get its denort runtime; see make build)`
     : undefined;
