@@ -3,7 +3,8 @@
 //
 // - env: only what epicac and the AWS SDK for JavaScript read. The proxy variables are listed
 //   because epicac removes them from its own environment (src/http/no-proxy.ts); the home
-//   variables and _X_AMZN_TRACE_ID are read by the SDK when --assume loads it.
+//   variables and _X_AMZN_TRACE_ID are read by the SDK when --assume loads it; PATH by doctor,
+//   to find a credential_process program.
 // - sys: the hostname (the default session name), the OS release (the SDK's user agent) and
 //   the uid (the cache checks who owns its files).
 // - net: unscoped, because an https endpoint may be any host and loopback ports vary.
@@ -15,6 +16,7 @@ const ENV = [
   "AWS_*",
   "EPICAC_*",
   "HOME",
+  "PATH",
   "USERPROFILE",
   "HOMEPATH",
   "HOMEDRIVE",

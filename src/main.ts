@@ -1,12 +1,13 @@
-// epicac's entry point: parse the command line, run the command, print its result on stdout,
-// and exit with the code errors.ts assigns. Failures end with one redacted line on stderr.
+// epicac's entry point: parse the command line, run the command (credentials by default;
+// doctor and config are loaded only when asked for), print its result on stdout, and exit with
+// the code errors.ts assigns. Failures end with one redacted line on stderr.
 
 import process from "node:process";
 import { parseCommandLine } from "./cli/options.ts";
 import { HELP } from "./cli/help.ts";
 import { versionLine } from "./cli/version.ts";
 import { type ChainOptions, resolveCredentials } from "./chain/resolve.ts";
-import { describeError, EXIT_OK, exitCodeFor } from "./errors.ts";
+import { describeError, EXIT_FAILURE, EXIT_OK, exitCodeFor } from "./errors.ts";
 import { ignoreProxyVariables } from "./http/no-proxy.ts";
 import { enableDebug, writeErrorLine } from "./log.ts";
 import { formatCredentials } from "./output.ts";
@@ -14,8 +15,16 @@ import { formatCredentials } from "./output.ts";
 /** The command's output, and the exit code it ends with. */
 async function run(argv: string[]): Promise<[string, number]> {
   const command = parseCommandLine(argv, process.env);
-  if (command.kind === "help") return [HELP, EXIT_OK];
+  if (command.kind === "help") {
+    return [
+      command.topic === "doctor" ? (await import("./doctor/help.ts")).DOCTOR_HELP : HELP,
+      EXIT_OK,
+    ];
+  }
   if (command.kind === "version") return [versionLine(), EXIT_OK];
+  if (command.kind === "config") {
+    return [(await import("./config/generate.ts")).generateConfig(command.argv), EXIT_OK];
+  }
 
   const { options } = command;
   if (options.debug) enableDebug();
@@ -35,6 +44,11 @@ async function run(argv: string[]): Promise<[string, number]> {
     retry: options.retry,
     cache: options.cache,
   };
+  if (command.kind === "doctor") {
+    const { runDoctor } = await import("./doctor/doctor.ts");
+    const report = await runDoctor(chain, command.json);
+    return [report.output, report.ok ? EXIT_OK : EXIT_FAILURE];
+  }
   return [formatCredentials(await resolveCredentials(chain), options.format), EXIT_OK];
 }
 

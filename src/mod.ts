@@ -66,7 +66,7 @@ export function fromContainer(
 /** The credentials of the last role in `assume`, chained from the pod's credentials. */
 export function fromChain(options: ChainProviderOptions): AwsCredentialIdentityProvider {
   const env = options.env ?? process.env;
-  const assume = options.assume.map(checkRoleArn);
+  const assume = options.assume.map((arn) => checkRoleArn(arn));
   const session = parseSessionOptions({
     sessionName: options.sessionName,
     externalId: options.externalId,

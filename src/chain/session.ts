@@ -87,10 +87,10 @@ function safeHostname(): string {
   }
 }
 
-export function checkRoleArn(arn: string): string {
+export function checkRoleArn(arn: string, flag = "--assume"): string {
   if (!ROLE_ARN.test(arn)) {
     throw new UsageError(
-      `--assume takes an IAM role ARN (arn:aws:iam::<account>:role/<name>), not '${arn}'`,
+      `${flag} takes an IAM role ARN (arn:aws:iam::<account>:role/<name>), not '${arn}'`,
     );
   }
   return arn;

@@ -7,6 +7,8 @@ Usage:
          [--source container|web-identity]
          [--assume ROLE_ARN]... [session flags] [--region R] [--sts-endpoint URL]
          [--cache-dir DIR] [--refresh-before S]
+  epicac doctor [--json] [flags]     check the set-up; see epicac doctor --help
+  epicac config --profile NAME=ARN…  print an AWS config; see epicac config --help
   epicac --help | --version
 
 Reads the container credentials endpoint that EKS Pod Identity (or ECS) sets up for the pod, or

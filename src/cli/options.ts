@@ -25,9 +25,12 @@ export interface CredentialOptions {
 }
 
 export type Command =
-  | { kind: "help" }
+  | { kind: "help"; topic?: "doctor" }
   | { kind: "version" }
-  | { kind: "credentials"; options: CredentialOptions };
+  | { kind: "credentials"; options: CredentialOptions }
+  | { kind: "doctor"; options: CredentialOptions; json: boolean }
+  /** `epicac config …`: its flags are parsed by src/config/generate.ts. */
+  | { kind: "config"; argv: string[] };
 
 const FLAGS = {
   format: { type: "string", default: "json" },
@@ -50,15 +53,24 @@ const FLAGS = {
   version: { type: "boolean", short: "V", default: false },
 } as const;
 
+const DOCTOR_FLAGS = { ...FLAGS, json: { type: "boolean", default: false } } as const;
+
 export function parseCommandLine(argv: string[], env: Env = {}): Command {
+  if (argv[0] === "config") return { kind: "config", argv: argv.slice(1) };
+  const doctor = argv[0] === "doctor";
   let values;
   try {
-    ({ values } = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false }));
+    ({ values } = parseArgs({
+      args: doctor ? argv.slice(1) : argv,
+      options: doctor ? DOCTOR_FLAGS : FLAGS,
+      strict: true,
+      allowPositionals: false,
+    }));
   } catch (error) {
     // parseArgs' own messages name the flag; keep their first sentence only.
     throw new UsageError(String((error as Error).message).split(". ")[0]);
   }
-  if (values.help) return { kind: "help" };
+  if (values.help) return doctor ? { kind: "help", topic: "doctor" } : { kind: "help" };
   if (values.version) return { kind: "version" };
 
   if (!(FORMATS as readonly string[]).includes(values.format)) {
@@ -67,7 +79,7 @@ export function parseCommandLine(argv: string[], env: Env = {}): Command {
   if (values.source !== undefined && !(SOURCES as readonly string[]).includes(values.source)) {
     throw new UsageError(`--source must be one of ${SOURCES.join(", ")}, not '${values.source}'`);
   }
-  const assume = (values.assume ?? []).map(checkRoleArn);
+  const assume = (values.assume ?? []).map((arn) => checkRoleArn(arn));
   const cacheDir = values["cache-dir"] ?? env.EPICAC_CACHE_DIR;
   if (cacheDir === "") throw new UsageError("--cache-dir (EPICAC_CACHE_DIR) is empty");
   const stsEndpoint = values["sts-endpoint"];
@@ -97,7 +109,9 @@ export function parseCommandLine(argv: string[], env: Env = {}): Command {
       refreshBeforeMs: seconds("--refresh-before", values["refresh-before"], 0, 43200),
     },
   };
-  return { kind: "credentials", options };
+  return doctor
+    ? { kind: "doctor", options, json: "json" in values && values.json === true }
+    : { kind: "credentials", options };
 }
 
 /** A number of seconds within [min, max], in milliseconds. */

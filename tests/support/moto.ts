@@ -1,7 +1,7 @@
 // A local AWS account for end-to-end tests: moto_server on a free loopback port, set up by
 // moto_bootstrap.py with an admin user and the roles `src`, `dest`, `third`, `forbidden` and
 // `irsa`. Every request after the bootstrap's first three is checked by moto: SigV4 signature,
-// then IAM permissions. `src` may assume `dest` only and `dest` may assume `third` only, so
+// then IAM permissions. `src` may assume `dest` and `third`, `dest` may assume `third` only, and
 // assuming `forbidden` with either is AccessDenied.
 
 import { type ChildProcess, spawn } from "node:child_process";

@@ -31,7 +31,8 @@ REGION = "us-east-1"
 ADMIN_USER = "epicac-admin"
 # create_user, put_user_policy, create_access_key: the requests moto lets through unsigned.
 UNAUTHENTICATED_REQUESTS = 3
-# src may assume dest only, dest may assume third only: a two-hop chain src → dest → third.
+# src may assume dest and third (two destination "accounts"), dest may assume third only (a
+# two-hop chain src → dest → third); neither may assume forbidden.
 # irsa is the role a web identity token is exchanged for.
 ROLE_NAMES = ("src", "dest", "third", "forbidden", "irsa")
 # moto compares a trust policy's AWS principal with the caller's ARN as text, so an account
@@ -97,9 +98,13 @@ def setup(endpoint, checked=True):
         roles[name] = role["Role"]["Arn"]
     iam.put_role_policy(
         RoleName="src",
-        PolicyName="assume-dest-only",
+        PolicyName="assume-destinations",
         PolicyDocument=policy(
-            {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": roles["dest"]}
+            {
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Resource": [roles["dest"], roles["third"]],
+            }
         ),
     )
     iam.put_role_policy(

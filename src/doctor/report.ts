@@ -1,0 +1,29 @@
+// doctor's output: one line per check with its mark and, on failure, the fix; or one JSON
+// document. Every line is redacted like the rest of epicac's output.
+
+import { oneLine } from "../redact.ts";
+import type { Check } from "./checks.ts";
+
+const MARK = { pass: "[pass]", fail: "[FAIL]", skip: "[skip]" } as const;
+
+export function formatText(checks: Check[]): string {
+  const lines = checks.map((c) =>
+    oneLine(`${MARK[c.status]} ${c.name}: ${c.detail}${c.fix ? ` -- fix: ${c.fix}` : ""}`)
+  );
+  const failed = checks.filter((c) => c.status === "fail").length;
+  lines.push(
+    failed === 0 ? "all checks passed" : `${failed} check${failed === 1 ? "" : "s"} failed`,
+  );
+  return lines.join("\n") + "\n";
+}
+
+export function formatJson(checks: Check[]): string {
+  const clean = checks.map((c) => ({
+    name: c.name,
+    status: c.status,
+    detail: oneLine(c.detail),
+    ...(c.fix ? { fix: oneLine(c.fix) } : {}),
+  }));
+  return JSON.stringify({ ok: checks.every((c) => c.status !== "fail"), checks: clean }, null, 2) +
+    "\n";
+}
