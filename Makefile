@@ -50,5 +50,10 @@ test: build check
 demo: build-bun
 	scripts/demo
 
+## bench: cold start of every binary against the `curl | jq` baseline (scripts/bench.ts --help);
+## for example make bench ARGS="--runs 50 --max-ratio 2".
+bench: build
+	bun scripts/bench.ts $(ARGS)
+
 clean:
 	rm -rf dist .test-results

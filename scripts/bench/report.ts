@@ -1,0 +1,162 @@
+// The human report (a Markdown table and a closing note, for stdout) and the JSON document
+// (bench/results.json).
+
+import { BASELINE_SCRIPT } from "./candidates.ts";
+import type { BudgetVerdict } from "./budget.ts";
+import type { CandidateResult } from "./results.ts";
+import type { MachineInfo } from "./machine.ts";
+
+export interface Settings {
+  runs: number;
+  warmup: number;
+  /** Extra runs per candidate under GNU time, for peak RSS (0 when it is not installed). */
+  memoryRuns: number;
+}
+
+export const METHOD = {
+  order: "round-robin: one run of each candidate per round, the order rotated every round",
+  wallTime: "spawn to exit of the whole process, timed by the benchmark around Bun.spawnSync",
+  peakRss: "the largest ru_maxrss of a few extra runs per candidate under GNU time " +
+    "(/usr/bin/time -f %M), which is the largest single process of the run: for the baseline " +
+    "the largest of sh, curl and jq (which run at once, so together they use more), and for an " +
+    "emulated binary qemu-user's own",
+  size: "the binary; for the baseline the curl and jq executables only, without their shared " +
+    "libraries",
+  validation: "every run, warm-up included, must exit 0 and print one line of credential_process " +
+    "JSON with the credentials the loopback peers served; the first bad run fails the candidate",
+  baseline: {
+    runAs: "sh -c SCRIPT, one whole process like any credential_process (sh included)",
+    script: BASELINE_SCRIPT,
+    changedFromSeed: "curl -s: without it curl writes a progress meter to stderr",
+  },
+} as const;
+
+export function formatMs(ms: number): string {
+  return `${ms.toFixed(1)} ms`;
+}
+
+export function formatBytes(bytes: number): string {
+  const mib = bytes / (1024 * 1024);
+  return mib >= 1 ? `${mib.toFixed(1)} MiB` : `${Math.round(bytes / 1024)} KiB`;
+}
+
+export function formatRatio(result: CandidateResult): string {
+  if (result.ratio !== null) return `${result.ratio.toFixed(2)}×`;
+  if (result.status !== "measured") return "—";
+  return result.emulated ? "n/a (emulated)" : "n/a (no baseline)";
+}
+
+const PATH_LABEL = { default: "default", assume: "--assume" } as const;
+
+export function markdownTable(results: readonly CandidateResult[]): string {
+  const header = [
+    "Candidate",
+    "Path",
+    "Status",
+    "Min",
+    "Median",
+    "p95",
+    "Max",
+    "× baseline",
+    "Peak RSS",
+    "Size",
+  ];
+  const rows = results.map((r) => {
+    const s = r.wallMs;
+    const dash = "—";
+    return [
+      r.label,
+      PATH_LABEL[r.path],
+      r.status,
+      s ? formatMs(s.min) : dash,
+      s ? formatMs(s.median) : dash,
+      s ? formatMs(s.p95) : dash,
+      s ? formatMs(s.max) : dash,
+      formatRatio(r),
+      r.peakRssBytes !== undefined ? formatBytes(r.peakRssBytes) : dash,
+      r.sizeBytes !== undefined ? formatBytes(r.sizeBytes) : dash,
+    ];
+  });
+  // A "|" inside a cell (the baseline's name) would end the cell.
+  const line = (cells: string[]) => `| ${cells.map((c) => c.replaceAll("|", "\\|")).join(" | ")} |`;
+  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
+}
+
+/** One line per candidate that was not measured, with the reason: nothing is left out silently. */
+export function notMeasuredNotes(results: readonly CandidateResult[]): string[] {
+  return results
+    .filter((r) => r.status !== "measured")
+    .map((r) => `- ${r.label} ${PATH_LABEL[r.path]}: ${r.status.toUpperCase()}: ${r.reason ?? ""}`);
+}
+
+/** The closing note: the native Bun binary's medians and ratios, the README's headline figure. */
+export function closingNote(results: readonly CandidateResult[], nativeArch: string): string {
+  const baseline = results.find((r) => r.kind === "baseline");
+  const bun = (path: "default" | "assume") =>
+    results.find((r) => r.runtime === "bun" && r.arch === nativeArch && r.path === path);
+  if (!baseline?.wallMs) {
+    return `No ratios: the baseline was not measured (${baseline?.reason ?? "absent"}).`;
+  }
+  const parts = (["default", "assume"] as const).map((path) => {
+    const r = bun(path);
+    const what = `${PATH_LABEL[path]} path`;
+    if (!r?.wallMs || r.ratio === null) return `${what} not measured (${r?.reason ?? "absent"})`;
+    return `${what} median ${formatMs(r.wallMs.median)}, ${r.ratio.toFixed(2)}× the baseline`;
+  });
+  return `epicac-bun-linux-${nativeArch} (native): ${parts.join("; ")}. ` +
+    `Baseline \`curl | jq\` median ${formatMs(baseline.wallMs.median)}.`;
+}
+
+export const NO_RSS = "not measured: /usr/bin/time (GNU time) is not installed " +
+  "(apt-get install time); Bun's own resourceUsage cannot be used, because a child started " +
+  "with vfork reports at least its parent's RSS";
+
+export interface ReportInput {
+  machine: MachineInfo;
+  /** false when GNU time was not there to measure peak RSS. */
+  rssMeasured: boolean;
+  settings: Settings;
+  results: readonly CandidateResult[];
+  budget?: BudgetVerdict;
+  files?: string[];
+}
+
+export function markdownReport(input: ReportInput): string {
+  const { machine, settings, results, budget } = input;
+  const lines = [
+    "## epicac cold start",
+    "",
+    `${settings.runs} counted runs per candidate after ${settings.warmup} warm-up, round-robin; ` +
+    `linux-${machine.arch}, ${machine.cpuModel} (${machine.cpus} cores), ` +
+    `git ${machine.git.revision?.slice(0, 12) ?? "unknown"}${machine.git.dirty ? " (dirty)" : ""}.`,
+    "",
+    markdownTable(results),
+    "",
+  ];
+  const notes = notMeasuredNotes(results);
+  if (notes.length > 0) lines.push("Not measured:", "", ...notes, "");
+  lines.push(
+    "Wall time: " + METHOD.wallTime + ". Peak RSS: " +
+      (input.rssMeasured ? METHOD.peakRss : NO_RSS) + ". Size: " + METHOD.size +
+      ". Emulated (qemu-user) candidates get no ratio: they are not comparable with native ones.",
+    "",
+    closingNote(results, machine.arch),
+  );
+  if (budget) lines.push("", `Budget: ${budget.message}.`);
+  if (input.files?.length) lines.push("", `Wrote ${input.files.join(" and ")}.`);
+  return lines.join("\n") + "\n";
+}
+
+/** results.json: commands name files relative to the repository, so the file is commit-friendly. */
+export function resultsDocument(input: ReportInput, root: string): unknown {
+  const relative = (arg: string) => (arg.startsWith(root) ? arg.slice(root.length) : arg);
+  return {
+    schema: 1,
+    generatedAt: new Date().toISOString(),
+    machine: input.machine,
+    settings: input.settings,
+    method: input.rssMeasured ? METHOD : { ...METHOD, peakRss: NO_RSS },
+    budget: input.budget ?? null,
+    candidates: input.results.map((r) => ({ ...r, command: r.command.map(relative) })),
+  };
+}
