@@ -12,6 +12,8 @@
 // - write: unscoped, for --cache-dir, whose path is only known at run time.
 // No subprocesses, no FFI.
 
+import { PROXY_VARIABLES } from "../src/http/no-proxy.ts";
+
 const ENV = [
   "AWS_*",
   "EPICAC_*",
@@ -21,12 +23,7 @@ const ENV = [
   "HOMEPATH",
   "HOMEDRIVE",
   "_X_AMZN_TRACE_ID",
-  "HTTP_PROXY",
-  "HTTPS_PROXY",
-  "ALL_PROXY",
-  "http_proxy",
-  "https_proxy",
-  "all_proxy",
+  ...PROXY_VARIABLES,
 ];
 
 export const DENO_PERMISSIONS: readonly string[] = [

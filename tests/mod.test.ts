@@ -3,12 +3,10 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { type Agent, type AgentCredentials, startAgent } from "./support/agent.ts";
-import { type Moto, startMoto } from "./support/moto.ts";
+import type { Agent } from "./support/agent.ts";
+import type { Moto } from "./support/moto.ts";
+import { type Pod, startPod } from "./support/pod.ts";
 import {
   type AwsCredentialIdentityProvider,
   EpicacError,
@@ -17,30 +15,22 @@ import {
 } from "../src/mod.ts";
 
 const TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6YXBwOmFwcCJ9.bW9k";
+let pod: Pod;
 let moto: Moto;
 let agent: Agent;
-let served: AgentCredentials;
-let dir: string;
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), "epicac-mod-"));
-  writeFileSync(join(dir, "token"), `${TOKEN}\n`);
-  moto = await startMoto();
-  served = await moto.mintSourceCredentials();
-  agent = await startAgent({ credentials: () => served, expectedToken: TOKEN });
+  pod = await startPod("mod", TOKEN);
+  ({ moto, agent } = pod);
 });
 
-after(async () => {
-  await agent?.close();
-  await moto?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => pod?.close());
 
 /** The pod's variables, passed explicitly: the module reads no other environment. */
 function env() {
   return {
     AWS_CONTAINER_CREDENTIALS_FULL_URI: agent.url(),
-    AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: join(dir, "token"),
+    AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: pod.tokenFile,
     AWS_REGION: moto.region,
     AWS_ENDPOINT_URL_STS: moto.endpoint,
   };

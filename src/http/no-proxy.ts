@@ -2,7 +2,7 @@
 // Bun's and Deno's fetch would otherwise send the request, Authorization token included, to
 // whatever HTTP_PROXY names.
 
-const PROXY_VARIABLES = [
+export const PROXY_VARIABLES = [
   "HTTP_PROXY",
   "HTTPS_PROXY",
   "ALL_PROXY",

@@ -5,19 +5,20 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
-import { type Agent, type AgentCredentials, startAgent } from "../support/agent.ts";
+import type { Agent, AgentCredentials } from "../support/agent.ts";
 import { ROOT, runEpicac, runnableTargets, runProcess, type Target } from "../support/epicac.ts";
 import { assertFailure, parseSuccess, type ProcessCredentials } from "../support/assertions.ts";
 import { type Moto, shellCommandLine, startMoto } from "../support/moto.ts";
+import { type Pod, startPod } from "../support/pod.ts";
 
 const TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6YXBwOmFwcCJ9.bW90bw";
 // IRSA's projected token: audience sts.amazonaws.com (moto does not verify it).
 const WEB_TOKEN =
   "eyJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJzdHMuYW1hem9uYXdzLmNvbSIsInN1YiI6InN5c3RlbTpzZXJ2aWNlYWNjb3VudDphcHA6YXBwIn0.aXJzYQ";
+let pod: Pod;
 let moto: Moto;
 let open: Moto; // checks nothing: for the unsigned web identity call
 let agent: Agent;
@@ -25,18 +26,13 @@ let served: AgentCredentials;
 let dir: string;
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), "epicac-moto-chain-"));
-  writeFileSync(join(dir, "token"), `${TOKEN}\n`);
+  [pod, open] = await Promise.all([startPod("moto-chain", TOKEN), startMoto({ checked: false })]);
+  ({ moto, agent, served, dir } = pod);
   writeFileSync(join(dir, "web-identity-token"), `${WEB_TOKEN}\n`);
-  [moto, open] = await Promise.all([startMoto(), startMoto({ checked: false })]);
-  served = await moto.mintSourceCredentials();
-  agent = await startAgent({ credentials: () => served, expectedToken: TOKEN });
 });
 
 after(async () => {
-  await agent?.close();
-  await Promise.all([moto?.close(), open?.close()]);
-  rmSync(dir, { recursive: true, force: true });
+  await Promise.all([pod?.close(), open?.close()]);
 });
 
 /** A pod with EKS Pod Identity; STS is moto, found by the SDK through AWS_ENDPOINT_URL_STS. */
@@ -44,7 +40,7 @@ function podEnv(extra: Record<string, string | undefined> = {}) {
   return {
     HOME: dir,
     AWS_CONTAINER_CREDENTIALS_FULL_URI: agent.url(),
-    AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: join(dir, "token"),
+    AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: pod.tokenFile,
     AWS_REGION: moto.region,
     AWS_ENDPOINT_URL_STS: moto.endpoint,
     ...extra,

@@ -5,35 +5,27 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Agent, type AgentCredentials, startAgent } from "../support/agent.ts";
+import type { Agent } from "../support/agent.ts";
 import { runnableTargets, runProcess, type Target } from "../support/epicac.ts";
-import { chainedProfilesConfig, type Moto, startMoto } from "../support/moto.ts";
+import { chainedProfilesConfig, type Moto } from "../support/moto.ts";
+import { type Pod, startPod } from "../support/pod.ts";
 
 const TOKEN =
   "eyJhbGciOiJSUzI1NiJ9.eyJhdWQiOlsicG9kcy5la3MuYW1hem9uYXdzLmNvbSJdfQ.YXdzLWNsaS10ZXN0";
+let pod: Pod;
 let moto: Moto | undefined;
 let agent: Agent | undefined;
-let served: AgentCredentials;
 let dir: string;
 let tokenFile: string;
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), "epicac-aws-cli-"));
-  tokenFile = join(dir, "eks-pod-identity-token");
-  writeFileSync(tokenFile, `${TOKEN}\n`);
-  moto = await startMoto();
-  served = await moto.mintSourceCredentials();
-  agent = await startAgent({ credentials: () => served, expectedToken: TOKEN });
+  pod = await startPod("aws-cli", TOKEN);
+  ({ moto, agent, dir, tokenFile } = pod);
 });
 
-after(async () => {
-  await agent?.close();
-  await moto?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => pod?.close());
 
 /** Runs `aws sts get-caller-identity --profile <profile>` as a pod would, in a fresh HOME. */
 async function callerIdentity(target: Target, profile: string) {

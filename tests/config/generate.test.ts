@@ -4,14 +4,14 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { generateConfig } from "../../src/config/generate.ts";
 import { UsageError } from "../../src/errors.ts";
-import { type Agent, type AgentCredentials, startAgent } from "../support/agent.ts";
+import type { Agent } from "../support/agent.ts";
 import { runEpicac, runnableTargets, runProcess, sourceTarget } from "../support/epicac.ts";
-import { type Moto, startMoto } from "../support/moto.ts";
+import type { Moto } from "../support/moto.ts";
+import { type Pod, startPod } from "../support/pod.ts";
 
 const PROD = "arn:aws:iam::222222222222:role/app";
 const AUDIT = "arn:aws:iam::333333333333:role/audit-reader";
@@ -110,24 +110,17 @@ test("config --help is printed by the command, exit 0", async () => {
 
 // Resolution through botocore, for each native binary (a config names one program path).
 const TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6YXBwOmFwcCJ9.Y29uZmln";
+let pod: Pod;
 let moto: Moto;
 let agent: Agent;
-let served: AgentCredentials;
 let dir: string;
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), "epicac-config-"));
-  writeFileSync(join(dir, "token"), TOKEN);
-  moto = await startMoto();
-  served = await moto.mintSourceCredentials();
-  agent = await startAgent({ credentials: () => served, expectedToken: TOKEN });
+  pod = await startPod("config", TOKEN);
+  ({ moto, agent, dir } = pod);
 });
 
-after(async () => {
-  await agent?.close();
-  await moto?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => pod?.close());
 
 for (const target of runnableTargets().filter((t) => t.command.length === 1 && !t.emulated)) {
   for (const mode of ["source_profile chains", "--assume profiles"]) {
@@ -163,7 +156,7 @@ for (const target of runnableTargets().filter((t) => t.command.length === 1 && !
             AWS_CONFIG_FILE: join(home, "config"),
             AWS_ENDPOINT_URL_STS: moto.endpoint,
             AWS_CONTAINER_CREDENTIALS_FULL_URI: agent.url(),
-            AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: join(dir, "token"),
+            AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: pod.tokenFile,
           },
           killAfterMs: 60_000,
         });
