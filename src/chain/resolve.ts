@@ -16,9 +16,10 @@ export interface ChainOptions {
   env: Env;
   /** --source; undefined picks the first configured source. */
   source?: SourceKind;
-  /** --assume role ARNs, in order. sts.endpoint is --sts-endpoint, resolved against the env. */
+  /** --assume role ARNs, in order. */
   assume: string[];
   session: SessionOptions;
+  /** sts.endpoint is --sts-endpoint; the environment's is resolved on the way to STS. */
   sts: Omit<StsSettings, "signal">;
   /** Per-attempt timeout and retries for the container endpoint; deadlineMs bounds the run. */
   timeoutMs: number;
