@@ -1,24 +1,21 @@
 // Measurements turned into what is reported per candidate: status, wall-time statistics, peak
 // RSS, file size and the ratio to the baseline's median.
 
-import type { Arch, Candidate, PathKind, Runtime } from "./candidates.ts";
+import type { Candidate } from "./candidates.ts";
 import type { Measurement } from "./measure.ts";
 import { summarize, type Summary } from "./stats.ts";
 
 export type ResultStatus = "measured" | "failed" | "missing" | "skipped";
 
-export interface CandidateResult {
-  id: string;
-  label: string;
-  kind: "baseline" | "epicac";
-  runtime?: Runtime;
-  arch: Arch;
-  path: PathKind;
-  emulated: boolean;
+/** What was measured, labelled like the candidate it was measured for. */
+export interface CandidateResult extends
+  Pick<
+    Candidate,
+    "id" | "label" | "kind" | "runtime" | "arch" | "path" | "emulated" | "command"
+  > {
   status: ResultStatus;
   /** Why it was not measured: missing, skipped, or the failed run and what was wrong. */
   reason?: string;
-  command: string[];
   /** Total size of `files` in bytes; undefined when none of them exists. */
   sizeBytes?: number;
   wallMs?: Summary;

@@ -8,43 +8,36 @@ import {
   chmodSync,
   chownSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
-  rmSync,
   statSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { type Agent, fakeCredentials, startAgent } from "../support/agent.ts";
-import { startStsStub, type StsStub } from "../support/sts-stub.ts";
+import type { Agent, AgentCredentials } from "../support/agent.ts";
+import type { StsStub } from "../support/sts-stub.ts";
+import { startStubPod, type StubPod } from "../support/pod.ts";
 import { runEpicac, runnableTargets, type Target } from "../support/epicac.ts";
 import { assertFailure, parseSuccess } from "../support/assertions.ts";
 
 const TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6YXBwOmFwcCJ9.c2ln";
 const DEST = "arn:aws:iam::222222222222:role/dest";
-const source = fakeCredentials();
 const IS_ROOT = process.getuid?.() === 0;
+let pod: StubPod;
+let source: AgentCredentials;
 let agent: Agent;
 let sts: StsStub;
 let dir: string;
 let serial = 0;
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), "epicac-cache-"));
+  pod = await startStubPod("cache", TOKEN);
+  ({ served: source, agent, sts, dir } = pod);
   chmodSync(dir, 0o755); // other users (the foreign-owner cases) must reach their files
-  writeFileSync(join(dir, "token"), TOKEN);
-  agent = await startAgent({ credentials: source, expectedToken: TOKEN });
-  sts = await startStsStub();
 });
 
-after(async () => {
-  await agent.close();
-  await sts.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => pod?.close());
 
 /** A fresh cache directory path (not created) for one case. */
 function freshCacheDir(): string {
@@ -55,7 +48,7 @@ function env(extra: Record<string, string | undefined> = {}) {
   return {
     HOME: dir,
     AWS_CONTAINER_CREDENTIALS_FULL_URI: agent.url(),
-    AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: join(dir, "token"),
+    AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: pod.tokenFile,
     AWS_REGION: "us-west-2",
     ...extra,
   };

@@ -4,40 +4,33 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type Agent, fakeCredentials, startAgent } from "../support/agent.ts";
-import { startStsStub, type StsStub } from "../support/sts-stub.ts";
+import type { Agent, AgentCredentials } from "../support/agent.ts";
+import type { StsStub } from "../support/sts-stub.ts";
+import { startStubPod, type StubPod } from "../support/pod.ts";
 import { runEpicac, runnableTargets, type Target } from "../support/epicac.ts";
 import { assertFailure, assertNoSecrets, parseSuccess } from "../support/assertions.ts";
 
 const TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6YXBwOmFwcCJ9.c2ln";
 const DEST = "arn:aws:iam::222222222222:role/dest";
 const THIRD = "arn:aws:iam::333333333333:role/third";
-const source = fakeCredentials();
+let pod: StubPod;
+let source: AgentCredentials;
 let agent: Agent;
 let sts: StsStub;
 let dir: string;
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), "epicac-assume-"));
-  writeFileSync(join(dir, "token"), TOKEN);
-  agent = await startAgent({ credentials: source, expectedToken: TOKEN });
-  sts = await startStsStub();
+  pod = await startStubPod("assume", TOKEN);
+  ({ served: source, agent, sts, dir } = pod);
 });
 
-after(async () => {
-  await agent.close();
-  await sts.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => pod?.close());
 
 function podEnv(extra: Record<string, string | undefined> = {}) {
   return {
     HOME: dir,
     AWS_CONTAINER_CREDENTIALS_FULL_URI: agent.url(),
-    AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: join(dir, "token"),
+    AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: pod.tokenFile,
     AWS_REGION: "us-west-2",
     ...extra,
   };
@@ -52,7 +45,7 @@ async function assume(t: Target, args: string[], extra: Record<string, string | 
   return { result, calls: sts.requests.slice(first) };
 }
 
-const SECRETS = [TOKEN, source.SecretAccessKey, source.Token];
+const SECRETS = () => [TOKEN, source.SecretAccessKey, source.Token];
 const arn = (role: string) => `arn:aws:iam::222222222222:role/${role}`;
 
 type Case = [name: string, run: (t: Target) => Promise<void>];
@@ -165,7 +158,7 @@ const cases: Case[] = [
           "sts:AssumeRole of arn:aws:iam::222222222222:role/denied was denied for " +
             "arn:aws:sts::111122223333:assumed-role/src/pod \\(check that the trust policy of .*role/denied.* permission policy",
         ),
-        secrets: SECRETS,
+        secrets: SECRETS(),
       });
     },
   ],
@@ -173,7 +166,7 @@ const cases: Case[] = [
     const { result } = await assume(t, ["--assume", DEST, "--assume", arn("denied")]);
     assertFailure(result, {
       stderr: /role\/denied was denied for arn:aws:sts::/,
-      secrets: SECRETS,
+      secrets: SECRETS(),
     });
   }],
   ["PackedPolicyTooLarge explains Pod Identity's session tags", async (t) => {
@@ -259,7 +252,7 @@ const cases: Case[] = [
     assert.equal(result.code, 0);
     assert.match(result.stderr, /AssumeRole arn:aws:iam::222222222222:role\/dest: ok after/);
     const doc = JSON.parse(result.stdout);
-    assertNoSecrets(result.stderr, [...SECRETS, doc.SecretAccessKey, doc.SessionToken]);
+    assertNoSecrets(result.stderr, [...SECRETS(), doc.SecretAccessKey, doc.SessionToken]);
   }],
 ];
 

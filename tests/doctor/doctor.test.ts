@@ -5,16 +5,17 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Agent, fakeCredentials, startAgent } from "../support/agent.ts";
-import { startStsStub, type StsStub } from "../support/sts-stub.ts";
+import type { Agent, AgentCredentials } from "../support/agent.ts";
+import type { StsStub } from "../support/sts-stub.ts";
+import { startStubPod, type StubPod } from "../support/pod.ts";
 import { runEpicac, runnableTargets, type RunResult, type Target } from "../support/epicac.ts";
 import { assertNoSecrets } from "../support/assertions.ts";
 
 const DEST = "arn:aws:iam::222222222222:role/dest";
-const source = fakeCredentials();
+let stubPod: StubPod;
+let source: AgentCredentials;
 let token: string;
 let agent: Agent;
 let sts: StsStub;
@@ -28,13 +29,13 @@ function jwt(claims: Record<string, unknown>): string {
 }
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), "epicac-doctor-"));
   token = jwt({
     aud: ["pods.eks.amazonaws.com"],
     sub: "system:serviceaccount:payments:api",
     exp: Math.floor(Date.now() / 1000) + 3600,
   });
-  writeFileSync(join(dir, "token"), `${token}\n`);
+  stubPod = await startStubPod("doctor", token);
+  ({ served: source, agent, sts, dir } = stubPod);
   writeFileSync(
     join(dir, "expired-token"),
     jwt({ sub: "system:serviceaccount:payments:api", exp: 1_600_000_000 }),
@@ -49,21 +50,15 @@ before(async () => {
     }\n` +
       `\n[profile broken]\ncredential_process = /opt/no-such-epicac\n`,
   );
-  agent = await startAgent({ credentials: source, expectedToken: token });
-  sts = await startStsStub();
 });
 
-after(async () => {
-  await agent.close();
-  await sts.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => stubPod?.close());
 
 function pod(extra: Record<string, string | undefined> = {}) {
   return {
     HOME: dir,
     AWS_CONTAINER_CREDENTIALS_FULL_URI: agent.url(),
-    AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: join(dir, "token"),
+    AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: stubPod.tokenFile,
     AWS_REGION: "us-west-2",
     AWS_CONFIG_FILE: join(dir, "config"),
     AWS_PROFILE: "dest",
