@@ -8,11 +8,16 @@ import type { StsSettings } from "../chain/sts-settings.ts";
 import type { Credentials } from "../credentials.ts";
 import { EpicacError } from "../errors.ts";
 import { decodeJwtClaims } from "../jwt.ts";
-import { readFailure, readTextFile } from "../read-file.ts";
+import { readFailure } from "../read-file.ts";
+import { readAuthorizationToken } from "../sources/container-token.ts";
 import { getContainerCredentials } from "../sources/container.ts";
 import { checkContainerUri, type Env, resolveContainerUri } from "../sources/container-uri.ts";
 import { containerConfigured, selectSource } from "../sources/select.ts";
-import { getWebIdentityCredentials, webIdentityConfig } from "../sources/web-identity.ts";
+import {
+  getWebIdentityCredentials,
+  readWebIdentityToken,
+  webIdentityConfig,
+} from "../sources/web-identity.ts";
 import { configFilePath, parseAwsConfig, resolveProfile } from "./aws-config.ts";
 
 export interface Check {
@@ -93,33 +98,25 @@ export function checkEnvironment(env: Env): Check {
 export async function checkToken(env: Env, now = Date.now()): Promise<Check> {
   const name = "token";
   const irsa = !containerConfigured(env) ? webIdentityConfig(env) : undefined;
-  const path = irsa ? irsa.tokenFile : env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE;
-  const variable = irsa ? "AWS_WEB_IDENTITY_TOKEN_FILE" : "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE";
-  if (!path) {
-    return env.AWS_CONTAINER_AUTHORIZATION_TOKEN
-      ? pass(
-        name,
-        `inline token in AWS_CONTAINER_AUTHORIZATION_TOKEN (${env.AWS_CONTAINER_AUTHORIZATION_TOKEN.trim().length} characters)`,
-      )
-      : skip(name, "no token file is configured");
-  }
+  // Read by the sources' own readers: the same checks and messages as a real run.
   let token: string;
+  let origin: string;
   try {
-    token = (await readTextFile(path)).trim();
+    if (irsa) {
+      token = await readWebIdentityToken(irsa.tokenFile);
+      origin = `web identity token file ${irsa.tokenFile}`;
+    } else {
+      const found = await readAuthorizationToken(env);
+      if (!found) return skip(name, "no authorization token is configured");
+      ({ value: token, origin } = found);
+    }
   } catch (error) {
-    return fail(
-      name,
-      `cannot read ${path} (${variable}): ${readFailure(error)}`,
-      "check that the projected service-account token volume is mounted and readable by this user (fsGroup or runAsUser)",
-    );
-  }
-  if (!token) {
-    return fail(name, `${path} is empty`, "check that the kubelet has written the projected token");
+    return failWith(name, error);
   }
   const claims = decodeJwtClaims(token);
-  if (!claims) return pass(name, `${path}: ${token.length} characters, not a JWT`);
+  if (!claims) return pass(name, `${origin}: ${token.length} characters, not a JWT`);
   const audience = Array.isArray(claims.aud) ? claims.aud.join(",") : String(claims.aud ?? "none");
-  const described = `${path}: JWT for ${claims.sub ?? "(no subject)"}, audience ${audience}`;
+  const described = `${origin}: JWT for ${claims.sub ?? "(no subject)"}, audience ${audience}`;
   if (typeof claims.exp === "number") {
     const expiry = new Date(claims.exp * 1000).toISOString();
     if (claims.exp * 1000 <= now) {

@@ -29,7 +29,7 @@ async function readTokenFile(path: string): Promise<string> {
       `cannot read the token file ${path} (AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE): ${
         readFailure(error)
       }`,
-      "check that the pod's projected service-account token volume is mounted and readable by this user",
+      "check that the pod's projected service-account token volume is mounted and readable by this user (fsGroup or runAsUser)",
     );
   }
 }

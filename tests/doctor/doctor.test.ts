@@ -130,7 +130,7 @@ const cases: Case[] = [
       assert.match(
         line(tokenGone, "token"),
         new RegExp(
-          `^\\[FAIL\\] token: cannot read ${missing} .*no such file -- fix: check that the projected service-account token volume is mounted`,
+          `^\\[FAIL\\] token: cannot read the token file ${missing} .*no such file -- fix: check that the pod's projected service-account token volume is mounted`,
         ),
       );
 
