@@ -12,7 +12,7 @@ export DENO_NO_UPDATE_CHECK := 1
 
 SOURCES := $(shell find src -name '*.ts') package.json deno.json
 
-.PHONY: all tools deps build build-bun build-deno test check demo bench clean
+.PHONY: all tools deps build build-bun build-deno test test-loaded check demo bench clean
 
 all: build
 
@@ -46,6 +46,10 @@ check: deps
 ## test: everything, under both runtimes, against the binaries `make build` wrote.
 test: build check
 	scripts/test
+
+## test-loaded: the same suite with every core kept busy (timed assertions must hold under load).
+test-loaded: build check
+	scripts/test-under-load
 
 demo: build-bun
 	scripts/demo

@@ -2,8 +2,9 @@
 // the tests, or as a compiled binary from dist/ (arm64 under qemu-user on other machines).
 
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { arch } from "node:os";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { arch, tmpdir } from "node:os";
+import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { DENO_PERMISSIONS } from "../../scripts/deno-permissions.ts";
@@ -18,6 +19,10 @@ export interface Target {
   skip?: string;
   /** An arm64 binary running under qemu-user: slower, and never compared with native ones. */
   emulated: boolean;
+  /** A compiled binary from dist/, rather than the sources under a runtime. */
+  compiled: boolean;
+  /** The runtime that executes epicac. */
+  runtime: "bun" | "deno";
 }
 
 interface RuntimeGlobals {
@@ -30,7 +35,13 @@ export function sourceTarget(): Target {
   const command = deno
     ? [deno.execPath(), "run", "--no-prompt", ...DENO_PERMISSIONS, `${ROOT}src/main.ts`]
     : [process.execPath, `${ROOT}src/main.ts`];
-  return { name: deno ? "source (deno)" : "source (bun)", command, emulated: false };
+  return {
+    name: deno ? "source (deno)" : "source (bun)",
+    command,
+    emulated: false,
+    compiled: false,
+    runtime: deno ? "deno" : "bun",
+  };
 }
 
 const NATIVE_ARCH = arch() === "arm64" ? "arm64" : "amd64";
@@ -48,7 +59,14 @@ export function binaryTarget(runtime: "bun" | "deno", binaryArch: "amd64" | "arm
   const skip = runtime === "deno" && !existsSync(file)
     ? `dist/${name} was not built (deno compile could not get its denort runtime; see make build)`
     : undefined;
-  return { name: emulated ? `${name} (emulated)` : name, command, skip, emulated };
+  return {
+    name: emulated ? `${name} (emulated)` : name,
+    command,
+    skip,
+    emulated,
+    compiled: true,
+    runtime,
+  };
 }
 
 /**
@@ -93,7 +111,9 @@ export function runEpicac(
   options: RunOptions = {},
 ): Promise<RunResult> {
   const [program, ...rest] = target.command;
-  return runProcess(program, [...rest, ...args], options);
+  // A safety net, not a bound: an emulated binary on a loaded machine can take long to start.
+  const killAfterMs = options.killAfterMs ?? (target.emulated ? 120_000 : 30_000);
+  return runProcess(program, [...rest, ...args], { ...options, killAfterMs });
 }
 
 export function runProcess(
@@ -130,4 +150,52 @@ export function runProcess(
       resolve({ code, signal, stdout, stderr, ms: performance.now() - started });
     });
   });
+}
+
+export interface TimedResult extends RunResult {
+  /** CPU time the process used, user and system, in milliseconds. */
+  cpuMs: number;
+  /** Peak resident set size, in KiB. */
+  maxRssKiB: number;
+}
+
+/** Run epicac under GNU time, which reports the CPU time and peak RSS of the process itself. */
+export async function runEpicacTimed(
+  target: Target,
+  args: string[],
+  options: RunOptions = {},
+): Promise<TimedResult> {
+  const dir = mkdtempSync(join(tmpdir(), "epicac-time-"));
+  const report = join(dir, "time");
+  try {
+    const result = await runProcess(
+      "/usr/bin/time",
+      ["-o", report, "-f", "%U %S %M", ...target.command, ...args],
+      options,
+    );
+    const [user, system, rss] = readFileSync(report, "utf8").trim().split("\n").at(-1)!.split(" ");
+    return {
+      ...result,
+      cpuMs: (Number(user) + Number(system)) * 1000,
+      maxRssKiB: Number(rss),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The --deadline of a case that checks a run ends in time: long enough for an emulated start
+ * on a loaded machine, short enough to wait on.
+ */
+export function caseDeadlineSeconds(target: Target): number {
+  return target.emulated ? 8 : 3;
+}
+
+/**
+ * What such a case asserts: the run ended within 1.5 × its deadline. That is generous slack for
+ * machine load, yet catches a run that waits a second deadline (2×).
+ */
+export function withinDeadlineMs(target: Target): number {
+  return caseDeadlineSeconds(target) * 1500;
 }
