@@ -1,8 +1,8 @@
 // The permissions the Deno build of epicac runs with, shared by `deno compile` (scripts/build)
 // and the tests that run the sources under Deno, so both exercise the same sandbox.
 //
-// - env: only what epicac and the AWS SDK for JavaScript read. The proxy variables are listed
-//   because epicac removes them from its own environment (src/http/no-proxy.ts); the home
+// - env: only what epicac and the AWS SDK for JavaScript read. The proxy and TLS variables are
+//   listed because epicac removes them from its own environment (src/http/ignored-variables.ts); the home
 //   variables and _X_AMZN_TRACE_ID are read by the SDK when --assume loads it; PATH by doctor,
 //   to find a credential_process program.
 // - sys: the hostname (the default session name), the OS release (the SDK's user agent) and
@@ -12,7 +12,7 @@
 // - write: unscoped, for --cache-dir, whose path is only known at run time.
 // No subprocesses, no FFI.
 
-import { PROXY_VARIABLES } from "../src/http/no-proxy.ts";
+import { IGNORED_VARIABLES } from "../src/http/ignored-variables.ts";
 
 const ENV = [
   "AWS_*",
@@ -23,7 +23,7 @@ const ENV = [
   "HOMEPATH",
   "HOMEDRIVE",
   "_X_AMZN_TRACE_ID",
-  ...PROXY_VARIABLES,
+  ...IGNORED_VARIABLES,
 ];
 
 export const DENO_PERMISSIONS: readonly string[] = [

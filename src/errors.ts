@@ -7,7 +7,10 @@ export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
+// Each class names itself with a literal: the minified binaries rename classes, and the STS
+// client's retry decision and the error mapping read `name`.
 export class EpicacError extends Error {
+  override name = "EpicacError";
   /** What the user should check or do; appended to the message in parentheses. */
   readonly hint: string;
   /** True when the same request may succeed if tried again (see http/retry.ts). */
@@ -19,7 +22,6 @@ export class EpicacError extends Error {
     options: { retryable?: boolean; cause?: unknown } = {},
   ) {
     super(message, { cause: options.cause });
-    this.name = new.target.name;
     this.hint = hint;
     this.retryable = options.retryable ?? false;
   }
@@ -27,6 +29,7 @@ export class EpicacError extends Error {
 
 /** The command line itself is wrong: exit 2. */
 export class UsageError extends EpicacError {
+  override name = "UsageError";
   constructor(message: string) {
     super(message, "see epicac --help");
   }
@@ -34,6 +37,7 @@ export class UsageError extends EpicacError {
 
 /** A network-level failure: refused, reset, DNS, TLS. Worth another attempt. */
 export class ConnectionError extends EpicacError {
+  override name = "ConnectionError";
   constructor(message: string, hint: string, cause?: unknown) {
     super(message, hint, { retryable: true, cause });
   }
@@ -41,6 +45,7 @@ export class ConnectionError extends EpicacError {
 
 /** One attempt took longer than its timeout. Worth another attempt. */
 export class TimeoutError extends EpicacError {
+  override name = "TimeoutError";
   constructor(message: string, hint: string) {
     super(message, hint, { retryable: true });
   }
@@ -48,6 +53,7 @@ export class TimeoutError extends EpicacError {
 
 /** A server answered with a non-success status. 429 and 5xx are worth another attempt. */
 export class HttpStatusError extends EpicacError {
+  override name = "HttpStatusError";
   readonly status: number;
   constructor(status: number, message: string, hint: string) {
     super(message, hint, { retryable: status === 429 || status >= 500 });

@@ -11,8 +11,9 @@ import process from "node:process";
 import { resolveCredentials } from "./chain/resolve.ts";
 import { checkRoleArn, parseSessionOptions } from "./chain/session.ts";
 import { checkEndpoint } from "./chain/sts-endpoint.ts";
-import { stsRegion } from "./chain/sts-settings.ts";
+import { checkRegion } from "./chain/sts-settings.ts";
 import type { Credentials } from "./credentials.ts";
+import { UsageError } from "./errors.ts";
 import { DEFAULT_RETRY_POLICY } from "./http/retry.ts";
 import { refreshing } from "./refreshing.ts";
 import type { Env } from "./sources/container-uri.ts";
@@ -32,7 +33,7 @@ export interface ContainerProviderOptions {
   retries?: number;
   /** Milliseconds one refresh may take in all (default 5000). */
   deadlineMs?: number;
-  /** Refresh this long before the credentials expire (default 5 minutes). */
+  /** Refresh this long before the credentials expire (default 15 minutes: botocore's window). */
   refreshBeforeMs?: number;
   /** Where the AWS_* variables are read (default process.env). */
   env?: Env;
@@ -54,7 +55,7 @@ export interface ChainProviderOptions extends ContainerProviderOptions {
   stsEndpoint?: string;
 }
 
-const DEFAULT_REFRESH_BEFORE_MS = 5 * 60_000;
+const DEFAULT_REFRESH_BEFORE_MS = 15 * 60_000;
 
 /** The pod's own credentials from EKS Pod Identity (or ECS). */
 export function fromContainer(
@@ -75,6 +76,13 @@ export function fromChain(options: ChainProviderOptions): AwsCredentialIdentityP
     tags: Object.entries(options.tags ?? {}).map(([key, value]) => `${key}=${value}`),
   }, assume.length > 0);
   if (options.stsEndpoint) checkEndpoint(options.stsEndpoint, "stsEndpoint");
+  if (options.region) checkRegion(options.region, "region");
+  const refreshBeforeMs = options.refreshBeforeMs ?? DEFAULT_REFRESH_BEFORE_MS;
+  if (session.durationSeconds !== undefined && session.durationSeconds * 1000 <= refreshBeforeMs) {
+    throw new UsageError(
+      `durationSeconds ${session.durationSeconds} is not longer than refreshBeforeMs ${refreshBeforeMs}: every call would refresh`,
+    );
+  }
   const timeoutMs = options.timeoutMs ?? 1000;
   const retry = {
     ...DEFAULT_RETRY_POLICY,
@@ -89,7 +97,7 @@ export function fromChain(options: ChainProviderOptions): AwsCredentialIdentityP
         assume,
         session,
         sts: {
-          region: stsRegion(options.region, env),
+          region: options.region,
           endpoint: options.stsEndpoint,
           timeoutMs,
           retries: retry.retries,
@@ -97,6 +105,6 @@ export function fromChain(options: ChainProviderOptions): AwsCredentialIdentityP
         timeoutMs,
         retry,
       }),
-    options.refreshBeforeMs ?? DEFAULT_REFRESH_BEFORE_MS,
+    refreshBeforeMs,
   );
 }

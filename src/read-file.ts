@@ -49,12 +49,12 @@ export async function readTextFile(path: string, maxBytes = MAX_TOKEN_BYTES): Pr
 }
 
 /** A short reason for a failed read, from the error's code. */
-export function readFailure(error: unknown): string {
+export function readFailure(error: unknown, maxBytes = MAX_TOKEN_BYTES): string {
   const code = (error as { code?: string }).code;
   if (code === "ENOENT") return "no such file";
   if (code === "EACCES" || code === "EPERM") return "permission denied";
   if (code === "EISDIR") return "it is a directory";
   if (code === "ENOTREG") return "it is not a regular file";
-  if (code === "EFBIG") return `it is larger than ${MAX_TOKEN_BYTES} bytes`;
+  if (code === "EFBIG") return `it is larger than ${maxBytes} bytes`;
   return code ?? "read failed";
 }

@@ -1,24 +1,97 @@
 // Secrets epicac has seen in this process (service-account tokens, secret keys, session tokens)
 // are registered here, and everything written to stderr passes through redact().
+//
+// A secret is masked where it appears as is, and also where a peer echoes it JSON-escaped
+// (`\"`, `\\`, `\u0041`, in any mix): redact() also searches the text with JSON escapes decoded
+// and masks the escaped span. Secrets shorter than MIN_SECRET_LENGTH are never registered:
+// masking `0` would garble every message, so the sources and the credentials schema refuse such
+// values as implausible before they are used or sent.
+
+export const MIN_SECRET_LENGTH = 8;
 
 const secrets = new Set<string>();
 
 // A JWT: three base64url segments, the first two starting with '{"' encoded.
 const JWT = /eyJ[\w-]{4,}\.eyJ[\w-]{4,}\.[\w-]*/g;
 
-/** Remember a value that must never be printed to stderr. Very short values are ignored. */
+/** Remember a value that must never be printed to stderr. */
 export function registerSecret(value: string | undefined): void {
-  if (value !== undefined && value.length >= 8) secrets.add(value);
+  if (value !== undefined && value.length >= MIN_SECRET_LENGTH) secrets.add(value);
 }
 
 /** The text with every registered secret and anything shaped like a JWT replaced. */
 export function redact(text: string): string {
-  let out = text;
+  if (secrets.size === 0) return text.replace(JWT, "[redacted-jwt]");
   // Longest first, so a secret that contains another is masked whole.
-  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
-    out = out.replaceAll(secret, "[redacted]");
-  }
+  const ordered = [...secrets].sort((a, b) => b.length - a.length);
+  let out = text;
+  for (const secret of ordered) out = out.replaceAll(secret, "[redacted]");
+  if (out.includes("\\")) out = maskEscaped(out, ordered);
   return out.replace(JWT, "[redacted-jwt]");
+}
+
+/** Mask secrets that appear JSON-escaped: found in the decoded text, masked in the original. */
+function maskEscaped(text: string, ordered: string[]): string {
+  const { decoded, starts } = decodeJsonEscapes(text);
+  const spans: [number, number][] = [];
+  for (const secret of ordered) {
+    for (let at = decoded.indexOf(secret); at >= 0; at = decoded.indexOf(secret, at + 1)) {
+      spans.push([starts[at], starts[at + secret.length]]);
+    }
+  }
+  if (spans.length === 0) return text;
+  spans.sort((a, b) => a[0] - b[0]);
+  let out = "";
+  let done = 0;
+  for (const [from, to] of spans) {
+    if (from < done) { // overlaps the span masked just before: mask both as one
+      done = Math.max(done, to);
+      continue;
+    }
+    out += text.slice(done, from) + "[redacted]";
+    done = to;
+  }
+  return out + text.slice(done);
+}
+
+const SIMPLE_ESCAPES: Record<string, string> = {
+  '"': '"',
+  "\\": "\\",
+  "/": "/",
+  b: "\b",
+  f: "\f",
+  n: "\n",
+  r: "\r",
+  t: "\t",
+};
+
+/**
+ * The text with JSON string escapes decoded, and for each decoded character the index in `text`
+ * where it starts (plus one past the end), so that a match maps back to the escaped span.
+ */
+function decodeJsonEscapes(text: string): { decoded: string; starts: number[] } {
+  let decoded = "";
+  const starts: number[] = [];
+  for (let i = 0; i < text.length;) {
+    starts.push(i);
+    if (text[i] === "\\") {
+      const next = text[i + 1];
+      if (next === "u" && /^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) {
+        decoded += String.fromCharCode(parseInt(text.slice(i + 2, i + 6), 16));
+        i += 6;
+        continue;
+      }
+      if (next !== undefined && next in SIMPLE_ESCAPES) {
+        decoded += SIMPLE_ESCAPES[next];
+        i += 2;
+        continue;
+      }
+    }
+    decoded += text[i];
+    i++;
+  }
+  starts.push(text.length);
+  return { decoded, starts };
 }
 
 /**

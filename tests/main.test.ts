@@ -264,13 +264,15 @@ const cases: Case[] = [
       stderr: /no complete answer .* within 0\.5s/,
     });
   }],
-  ["a hung agent cannot hang the caller: defaults give up in under 10 s", async (t) => {
-    const result = await run(t, [], { env: podEnv("/hang"), killAfterMs: 20_000 });
+  ["a hung agent cannot hang the caller: the default 5 s deadline ends the run", async (t) => {
+    const result = await run(t, [], { env: podEnv("/hang"), killAfterMs: 30_000 });
     assertFailure(result, {
       stderr:
         /no complete answer .* within 1s; (gave up|overall deadline of 5s reached) after \d attempts/,
     });
-    assert.ok(result.ms < 10_000, `took ${result.ms.toFixed(0)} ms`);
+    // The deadline, plus slack for start-up on a loaded (or emulated) machine.
+    const slack = t.emulated ? 8000 : 4000;
+    assert.ok(result.ms < 5000 + slack, `took ${result.ms.toFixed(0)} ms`);
   }],
   ["a refused connection is retried, then reported", async (t) => {
     const closed = createServer();

@@ -80,3 +80,33 @@ test("a secret holding a tab or NUL is still redacted from the line describeErro
   assert.match(line, /^epicac: Access Denied for token /);
   assert.ok(!line.includes("inside"), `the secret leaked: ${line}`);
 });
+
+test("a secret echoed JSON-escaped is masked: quotes and backslashes escaped", () => {
+  const secret = unique('quo"te\\back');
+  registerSecret(secret);
+  const echoed = JSON.stringify({ detail: `bad token ${secret}` });
+  assert.ok(!echoed.includes(secret), "the fixture must hold only the escaped form");
+  const out = redact(echoed);
+  assert.equal(out, '{"detail":"bad token [redacted]"}');
+});
+
+test("a secret echoed as \\uXXXX escapes, whole or in part, either case, is masked", () => {
+  const secret = unique("Uni");
+  registerSecret(secret);
+  const all = [...secret].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  const upper = all.map((e) => e.toUpperCase().replace("\\U", "\\u"));
+  const mixed = [...secret].map((c, i) => (i % 2 ? all[i] : c));
+  for (const form of [all.join(""), upper.join(""), mixed.join("")]) {
+    assert.equal(redact(`{"why":"token ${form} refused"}`), '{"why":"token [redacted] refused"}');
+  }
+});
+
+test("text around an escaped secret, escapes included, is kept as it was", () => {
+  const secret = unique("Keep");
+  registerSecret(secret);
+  const escaped = [...secret].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  assert.equal(
+    redact(`a\\nb ${escaped.join("")} \\"c\\"`),
+    'a\\nb [redacted] \\"c\\"',
+  );
+});

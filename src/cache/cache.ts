@@ -1,22 +1,28 @@
-// --cache-dir: reuse the chain's result until a refresh window before it expires. Loaded only
-// when the cache is on.
+// --cache-dir: reuse a chain's result until a refresh window before it expires. Loaded only when
+// the cache is on. The cache is an optimisation: any fault of its own (a directory that cannot be
+// created, read or written, one another user controls, a lock that cannot be taken) is logged
+// under --debug and the run goes on uncached; credentials are never read or written where
+// another user could. Only the fetch's own failures, and the deadline, end the run.
 
-import type { ChainOptions } from "../chain/resolve.ts";
 import type { Credentials } from "../credentials.ts";
+import type { Deadline } from "../deadline.ts";
 import { debug } from "../log.ts";
 import { registerSecret } from "../redact.ts";
-import { cacheKey } from "./key.ts";
-import { acquireLock } from "./lock.ts";
+import { acquireLock, CacheFault } from "./lock.ts";
 import { ensureCacheDir, entryPath, readEntry, writeEntry } from "./store.ts";
 
 export async function withCache(
-  options: ChainOptions,
   cache: { dir: string; refreshBeforeMs: number },
-  resolve: () => Promise<Credentials>,
+  key: string,
+  deadline: Deadline,
+  fetch: () => Promise<Credentials>,
 ): Promise<Credentials> {
   const { dir, refreshBeforeMs } = cache;
-  ensureCacheDir(dir);
-  const key = await cacheKey(options);
+  const path = entryPath(dir, key);
+  const uncached = (fault: unknown) => {
+    debug(`cache: ${describeFault(fault)}; going on without the cache`);
+    return fetch();
+  };
   const cached = () => {
     const hit = readEntry(dir, key, refreshBeforeMs);
     if (hit) {
@@ -26,18 +32,28 @@ export async function withCache(
     return hit;
   };
 
+  try {
+    ensureCacheDir(dir);
+  } catch (fault) {
+    return uncached(fault);
+  }
   const hit = cached();
   if (hit) {
-    debug(`cache: hit ${entryPath(dir, key)}`);
+    debug(`cache: hit ${path}`);
     return hit;
   }
   let fresh: Credentials | undefined;
-  const lock = await acquireLock(`${entryPath(dir, key)}.lock`, {
-    waitMs: options.retry.deadlineMs,
-    staleMs: options.retry.deadlineMs * 2,
-    ready: () => (fresh = cached()) !== undefined,
-  });
-  if (!lock) {
+  let lock;
+  try {
+    lock = await acquireLock(`${path}.lock`, {
+      deadline,
+      ready: () => (fresh = cached()) !== undefined,
+    });
+  } catch (fault) {
+    if (!(fault instanceof CacheFault)) throw fault; // the deadline passed while waiting
+    return uncached(fault);
+  }
+  if (lock === "ready") {
     debug("cache: another process fetched the credentials while this one waited");
     return fresh!;
   }
@@ -45,11 +61,19 @@ export async function withCache(
     // The holder before us may have just written the entry.
     const again = cached();
     if (again) return again;
-    debug(`cache: miss ${entryPath(dir, key)}`);
-    const credentials = await resolve();
-    writeEntry(dir, key, credentials);
+    debug(`cache: miss ${path}`);
+    const credentials = await fetch();
+    try {
+      writeEntry(dir, key, credentials);
+    } catch (fault) {
+      debug(`cache: ${describeFault(fault)}; the credentials are not cached`);
+    }
     return credentials;
   } finally {
     lock.release();
   }
+}
+
+function describeFault(fault: unknown): string {
+  return fault instanceof Error ? fault.message : String(fault);
 }

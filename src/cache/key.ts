@@ -3,15 +3,14 @@
 // rotations), any other token only its SHA-256.
 
 import { createHash } from "node:crypto";
-import type { ChainOptions } from "../chain/resolve.ts";
+import type { ChainOptions, ResolvedChain } from "../chain/resolve.ts";
 import { decodeJwtClaims } from "../jwt.ts";
 import { readAuthorizationToken } from "../sources/container-token.ts";
 import { resolveContainerUri } from "../sources/container-uri.ts";
-import { selectSource } from "../sources/select.ts";
 import { readWebIdentityToken, webIdentityConfig } from "../sources/web-identity.ts";
 
-export async function cacheKey(options: ChainOptions): Promise<string> {
-  const kind = selectSource(options.source, options.env);
+export async function cacheKey(options: ChainOptions, chain: ResolvedChain): Promise<string> {
+  const { kind } = chain;
   let source: Record<string, unknown>;
   if (kind === "web-identity") {
     const config = webIdentityConfig(options.env)!;
@@ -29,14 +28,13 @@ export async function cacheKey(options: ChainOptions): Promise<string> {
     };
   }
   const inputs = {
-    version: 1,
+    version: 2,
     source,
     hops: options.assume,
     session: options.session,
-    region: options.sts.region ?? null,
-    // What resolveStsEndpoint would pick, unchecked: the key must not fail where the run would not.
-    endpoint: options.sts.endpoint ?? options.env.AWS_ENDPOINT_URL_STS ??
-      options.env.AWS_ENDPOINT_URL ?? null,
+    // Exactly where the run's STS calls go (no endpoint: the region's own).
+    region: chain.sts?.region ?? null,
+    endpoint: chain.sts?.endpoint ?? null,
   };
   return sha256(JSON.stringify(inputs));
 }

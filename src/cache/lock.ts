@@ -1,86 +1,199 @@
 // A lock file per cache key, so that when a pod's whole worker pool starts at once one process
-// calls STS and the others wait for its result. O_EXCL creation is atomic; a lock left behind by
-// a process that died is taken over once it is older than `staleMs`.
+// calls STS and the others wait for its result. O_EXCL creation is atomic. The holder writes its
+// pid, its pid namespace and the time by which its own run ends (its deadline, plus the grace
+// after which main.ts ends any run), so a waiter can tell a live holder from one that died: a
+// holder whose pid is gone from /proc (in the same namespace) is taken over at once, any other
+// once its end time has passed. A lock that says nothing usable is taken over after
+// UNREADABLE_MS (a holder writes its line right after creating the file). Waiting never outlasts
+// the waiter's own deadline, and every pause is a real sleep: a lock that cannot be taken or
+// removed is a CacheFault, never a busy loop.
 
 import {
   closeSync,
   constants,
+  fstatSync,
+  lstatSync,
   openSync,
   readFileSync,
-  statSync,
+  readlinkSync,
+  readSync,
   unlinkSync,
   writeSync,
 } from "node:fs";
 import process from "node:process";
+import { type Deadline, sleep } from "../deadline.ts";
+import { EpicacError } from "../errors.ts";
 import { debug } from "../log.ts";
+
+/** How long after its deadline a holder's run may still be running (main.ts's backstop). */
+export const HOLDER_GRACE_MS = 1000;
+/** Age after which a lock file holding no usable line is taken over. */
+export const UNREADABLE_MS = 2000;
+/** The longest --deadline: an end time further away than this is not a real holder's. */
+const MAX_RUN_MS = 120_000 + HOLDER_GRACE_MS;
+
+/** Something about the cache directory prevents caching; the run goes on uncached. */
+export class CacheFault extends Error {
+  override name = "CacheFault";
+}
 
 export interface Lock {
   release(): void;
 }
 
 /**
- * Take the lock at `path`, polling while another process holds it. Between polls `ready()` is
- * asked whether the holder's result has arrived; if so, no lock is needed and undefined is
- * returned. After `waitMs` the caller goes ahead without the lock (bounded, never stuck).
+ * Take the lock at `path`, waiting while a live process holds it. Between polls `ready()` is
+ * asked whether the holder's result has arrived; if so, no lock is needed and "ready" is
+ * returned. When the deadline passes first, an EpicacError says so.
  */
 export async function acquireLock(
   path: string,
-  options: { waitMs: number; staleMs: number; ready: () => boolean },
-): Promise<Lock | undefined> {
-  const started = Date.now();
+  options: { deadline: Deadline; ready: () => boolean },
+): Promise<Lock | "ready"> {
+  const { deadline } = options;
+  const endsAt = Math.ceil(Date.now() + deadline.remainingMs() + HOLDER_GRACE_MS);
+  const token = `epicac-lock ${process.pid} ${pidNamespace()} ${endsAt} ${
+    Math.random().toString(36).slice(2)
+  }\n`;
   let polls = 0;
-  // The lock file holds a token of this holder, so release() never removes a successor's lock
-  // after a stale takeover.
-  const token = `${process.pid}.${Math.random().toString(36).slice(2)}\n`;
+  let takeovers = 0;
   for (;;) {
-    try {
-      const fd = openSync(
-        path,
-        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-        0o600,
+    if (deadline.signal.aborted) {
+      throw new EpicacError(
+        `no credentials within the overall deadline of ${
+          deadline.ms / 1000
+        }s: another process held the cache lock ${path} all along`,
+        "raise --deadline, or check the process that holds the lock",
       );
-      writeSync(fd, token);
-      closeSync(fd);
-      return { release: () => releaseIfOurs(path, token) };
-    } catch (error) {
-      if ((error as { code?: string }).code !== "EEXIST") throw error;
     }
-    if (options.ready()) return undefined;
-    if (isStale(path, options.staleMs)) {
-      debug(`cache: taking over the stale lock ${path}`);
-      unlinkQuietly(path);
+    if (create(path, token)) return { release: () => releaseIfOurs(path, token) };
+    if (options.ready()) return "ready";
+    const why = staleness(path);
+    if (why) {
+      if (++takeovers > 3) throw new CacheFault(`the lock ${path} keeps coming back`);
+      debug(`cache: taking over the lock ${path}: ${why}`);
+      remove(path);
       continue;
-    }
-    if (Date.now() - started > options.waitMs) {
-      debug(`cache: lock ${path} still held after ${options.waitMs}ms; going ahead without it`);
-      return { release: () => {} };
     }
     // Poll less often the longer the wait: fifty waiters must not starve the one holder.
     const pause = Math.min(100, 10 * 1.5 ** polls++);
-    await new Promise((resolve) => setTimeout(resolve, pause * (0.5 + Math.random())));
+    await sleep(pause * (0.5 + Math.random()), deadline);
   }
+}
+
+/** Create the lock file holding `token`; false when another holder's exists. */
+function create(path: string, token: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(
+      path,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+      0o600,
+    );
+  } catch (error) {
+    if (code(error) === "EEXIST") return false;
+    throw new CacheFault(`cannot create the lock ${path}: ${code(error) ?? error}`);
+  }
+  try {
+    writeSync(fd, token);
+  } catch (error) {
+    // An empty lock must not be left behind for others to wait on.
+    closeSync(fd);
+    remove(path);
+    throw new CacheFault(`cannot write the lock ${path}: ${code(error) ?? error}`);
+  }
+  closeSync(fd);
+  return true;
 }
 
 function releaseIfOurs(path: string, token: string): void {
   try {
-    if (readFileSync(path, "utf8") === token) unlinkSync(path);
+    if (readLock(path) === token) unlinkSync(path);
   } catch {
     // Gone already, or taken over: nothing of ours to remove.
   }
 }
 
-function isStale(path: string, staleMs: number): boolean {
+/** Why the lock at `path` may be taken over, or undefined while its holder may be running. */
+function staleness(path: string): string | undefined {
+  let stat;
   try {
-    return Date.now() - statSync(path).mtimeMs > staleMs;
+    stat = lstatSync(path);
   } catch {
-    return false; // gone already: the next attempt will take it
+    return undefined; // gone already: the next attempt takes it
+  }
+  if (!stat.isFile()) throw new CacheFault(`the lock ${path} is not a regular file`);
+  const now = Date.now();
+  const line = /^epicac-lock (\d+) (\S+) (\d+) \w+\n$/.exec(readLock(path) ?? "");
+  if (!line) {
+    const age = Math.abs(now - stat.mtimeMs);
+    return age > UNREADABLE_MS ? "it names no holder" : undefined;
+  }
+  const [, pid, namespace, endsAt] = line;
+  if (Number(endsAt) < now) return `its holder's run (pid ${pid}) has ended`;
+  if (Number(endsAt) > now + MAX_RUN_MS) return "its end time is not a real run's";
+  if (namespace === pidNamespace() && namespace !== "unknown" && !isRunning(pid)) {
+    return `its holder (pid ${pid}) is gone`;
+  }
+  return undefined;
+}
+
+/** Whether a process of this pid namespace runs: in /proc, and not a zombie. */
+function isRunning(pid: string): boolean {
+  try {
+    // "pid (name) state …": the name may hold anything, so read after its last parenthesis.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const state = stat.charAt(stat.lastIndexOf(")") + 2);
+    return state !== "Z" && state !== "X";
+  } catch {
+    return false;
   }
 }
 
-function unlinkQuietly(path: string): void {
+/** The lock's content, read without blocking (a FIFO planted there must not hang the run). */
+function readLock(path: string): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    return undefined;
+  }
+  try {
+    if (!fstatSync(fd).isFile()) return undefined;
+    const buffer = new Uint8Array(256);
+    const length = readSync(fd, buffer, 0, buffer.length, 0);
+    return new TextDecoder().decode(buffer.subarray(0, length));
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function remove(path: string): void {
   try {
     unlinkSync(path);
-  } catch {
-    // Already gone.
+  } catch (error) {
+    if (code(error) !== "ENOENT") {
+      throw new CacheFault(`cannot remove the lock ${path}: ${code(error) ?? error}`);
+    }
   }
+}
+
+let namespace: string | undefined;
+
+/** This process's pid namespace: a pid in a lock means something only within the same one. */
+function pidNamespace(): string {
+  if (namespace === undefined) {
+    try {
+      namespace = readlinkSync("/proc/self/ns/pid").replace(/\s/g, "");
+    } catch {
+      namespace = "unknown";
+    }
+  }
+  return namespace;
+}
+
+function code(error: unknown): string | undefined {
+  return (error as { code?: string }).code;
 }

@@ -1,6 +1,8 @@
 // Cache entries on disk. The directory is 0700 and ours; entries are 0600 files written by
-// atomic rename. An entry that is corrupt, not ours, readable by others or about to expire is
-// ignored (and later replaced), never trusted.
+// atomic rename. An entry that is corrupt, not a regular file, not ours, readable by others or
+// about to expire is ignored (and later replaced), never trusted; nothing here ever blocks on a
+// file (a FIFO planted at an entry's path is seen by lstat first, and opened non-blocking).
+// A directory that cannot be used is a CacheFault: the run goes on uncached.
 
 import {
   chmodSync,
@@ -11,26 +13,20 @@ import {
   lstatSync,
   mkdirSync,
   openSync,
-  readFileSync,
+  readSync,
   renameSync,
+  type Stats,
   unlinkSync,
   writeSync,
 } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
-import * as z from "zod/mini";
-import type { Credentials } from "../credentials.ts";
-import { EpicacError } from "../errors.ts";
+import { checkCredentials, type Credentials } from "../credentials.ts";
 import { debug } from "../log.ts";
+import { CacheFault } from "./lock.ts";
 
-const Entry = z.object({
-  version: z.literal(1),
-  accessKeyId: z.string().check(z.minLength(1)),
-  secretAccessKey: z.string().check(z.minLength(1)),
-  sessionToken: z.optional(z.string()),
-  expiration: z.string(),
-  accountId: z.optional(z.string()),
-});
+/** An entry is a few hundred bytes; anything much larger is not one. */
+const MAX_ENTRY_BYTES = 64 * 1024;
 
 const uid = () => process.getuid?.() ?? -1;
 
@@ -40,24 +36,47 @@ export function ensureCacheDir(dir: string): void {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (error) {
     // EEXIST: something that is not a directory is in the way; reported just below.
-    if ((error as { code?: string }).code !== "EEXIST") throw error;
+    if ((error as { code?: string }).code !== "EEXIST") {
+      throw new CacheFault(`cannot create the cache directory ${dir}: ${reason(error)}`);
+    }
   }
-  const stat = lstatSync(dir);
-  if (!stat.isDirectory()) {
-    throw new EpicacError(
-      `the cache directory ${dir} is not a directory`,
-      "point --cache-dir (EPICAC_CACHE_DIR) at a directory of its own",
-    );
+  let stat: Stats;
+  try {
+    stat = lstatSync(dir);
+  } catch (error) {
+    throw new CacheFault(`cannot read the cache directory ${dir}: ${reason(error)}`);
   }
+  if (!stat.isDirectory()) throw new CacheFault(`the cache directory ${dir} is not a directory`);
   if (stat.uid !== uid()) {
-    throw new EpicacError(
+    throw new CacheFault(
       `the cache directory ${dir} belongs to uid ${stat.uid}, not to this user (uid ${uid()})`,
-      "point --cache-dir (EPICAC_CACHE_DIR) at a directory this user owns",
     );
   }
   if ((stat.mode & 0o077) !== 0) {
     debug(`cache: ${dir} was open to others (mode ${(stat.mode & 0o777).toString(8)}); set to 700`);
-    chmodSync(dir, 0o700);
+    try {
+      chmodSync(dir, 0o700);
+    } catch (error) {
+      throw new CacheFault(`cannot close the cache directory ${dir} to others: ${reason(error)}`);
+    }
+  }
+}
+
+/** What doctor checks: the directory can be used and written (a probe file is created, removed). */
+export function probeCacheDir(dir: string): void {
+  ensureCacheDir(dir);
+  const probe = join(dir, `.probe.${process.pid}.${Math.random().toString(36).slice(2)}`);
+  try {
+    closeSync(
+      openSync(
+        probe,
+        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+        0o600,
+      ),
+    );
+    unlinkSync(probe);
+  } catch (error) {
+    throw new CacheFault(`the cache directory ${dir} cannot be written: ${reason(error)}`);
   }
 }
 
@@ -73,30 +92,67 @@ export function readEntry(
   now = Date.now(),
 ): Credentials | undefined {
   const path = entryPath(dir, key);
+  const text = readPrivateFile(path);
+  if (text === undefined) return undefined;
+  let credentials: Credentials;
+  try {
+    const doc = JSON.parse(text);
+    if (doc?.version !== 1) throw new Error("not a version 1 entry");
+    credentials = checkCredentials(
+      {
+        ...doc,
+        expiration: typeof doc.expiration === "string" ? new Date(doc.expiration) : undefined,
+      },
+      `the cache entry ${path}`,
+      "",
+      undefined,
+      now,
+    );
+  } catch {
+    debug(`cache: ignoring ${path}: corrupt or expired`);
+    return undefined;
+  }
+  if (credentials.expiration!.getTime() - now <= refreshBeforeMs) {
+    debug(
+      `cache: ${path} expires at ${
+        credentials.expiration!.toISOString()
+      }, inside the refresh window`,
+    );
+    return undefined;
+  }
+  return credentials;
+}
+
+/** A private regular file of this user, read without following links or blocking. */
+function readPrivateFile(path: string): string | undefined {
+  let before: Stats;
+  try {
+    before = lstatSync(path);
+  } catch {
+    return undefined; // absent
+  }
+  const trusted = (stat: Stats) =>
+    stat.isFile() && stat.uid === uid() && (stat.mode & 0o077) === 0 &&
+    stat.size <= MAX_ENTRY_BYTES;
+  if (!trusted(before)) {
+    debug(`cache: ignoring ${path}: not a private regular file of this user`);
+    return undefined;
+  }
   let fd: number;
   try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch {
-    return undefined; // absent, or a symlink
+    return undefined; // replaced since, or a symlink now
   }
   try {
     const stat = fstatSync(fd);
-    if (!stat.isFile() || stat.uid !== uid() || (stat.mode & 0o077) !== 0) {
-      debug(`cache: ignoring ${path}: not a private file of this user`);
-      return undefined;
-    }
-    const parsed = Entry.safeParse(safeJson(readFileSync(fd, "utf8")));
-    const expiration = parsed.success ? new Date(parsed.data.expiration) : undefined;
-    if (!parsed.success || !expiration || Number.isNaN(expiration.getTime())) {
-      debug(`cache: ignoring ${path}: corrupt`);
-      return undefined;
-    }
-    if (expiration.getTime() - now <= refreshBeforeMs) {
-      debug(`cache: ${path} expires at ${expiration.toISOString()}, inside the refresh window`);
-      return undefined;
-    }
-    const { accessKeyId, secretAccessKey, sessionToken, accountId } = parsed.data;
-    return { accessKeyId, secretAccessKey, sessionToken, expiration, accountId };
+    if (!trusted(stat) || stat.ino !== before.ino || stat.dev !== before.dev) return undefined;
+    const buffer = new Uint8Array(MAX_ENTRY_BYTES + 1);
+    const length = readSync(fd, buffer, 0, buffer.length, 0);
+    if (length > MAX_ENTRY_BYTES) return undefined;
+    return new TextDecoder().decode(buffer.subarray(0, length));
+  } catch {
+    return undefined;
   } finally {
     closeSync(fd);
   }
@@ -112,29 +168,40 @@ export function writeEntry(dir: string, key: string, credentials: Credentials): 
     ...credentials,
     expiration: credentials.expiration.toISOString(),
   });
-  const fd = openSync(
-    temporary,
-    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-    0o600,
-  );
+  let fd: number;
+  try {
+    fd = openSync(
+      temporary,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+      0o600,
+    );
+  } catch (error) {
+    throw new CacheFault(`cannot write the cache entry ${path}: ${reason(error)}`);
+  }
+  let failure: unknown;
   try {
     writeSync(fd, body);
     fsyncSync(fd);
+  } catch (error) {
+    failure = error;
   } finally {
     closeSync(fd);
   }
   try {
-    renameSync(temporary, path);
+    if (failure === undefined) renameSync(temporary, path);
   } catch (error) {
-    unlinkSync(temporary);
-    throw error;
+    failure = error;
+  }
+  if (failure !== undefined) {
+    try {
+      unlinkSync(temporary);
+    } catch {
+      // Nothing was left.
+    }
+    throw new CacheFault(`cannot write the cache entry ${path}: ${reason(failure)}`);
   }
 }
 
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
+function reason(error: unknown): string {
+  return (error as { code?: string }).code ?? String((error as Error)?.message ?? error);
 }

@@ -1,12 +1,16 @@
 // An STS endpoint must not expose signed requests: https to any host, plain http only to
-// loopback (local test endpoints). This applies to --sts-endpoint and to the variables the SDK
-// would otherwise read (AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL), which epicac therefore reads
-// itself and passes on explicitly.
+// loopback (local test endpoints). This applies to --sts-endpoint and to the variables the AWS
+// SDKs read (AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL), which epicac reads itself and passes on
+// explicitly; the client is told to ignore every other source of endpoints (sts.ts).
 
 import { EpicacError, UsageError } from "../errors.ts";
 import type { Env } from "../sources/container-uri.ts";
 
-/** --sts-endpoint, else the environment's STS endpoint as the AWS SDKs read it; checked. */
+/**
+ * --sts-endpoint, else the environment's STS endpoint as the AWS SDKs name it, checked; an
+ * empty variable counts as unset. AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true (in any case) turns
+ * the variables off, as in the SDKs.
+ */
 export function resolveStsEndpoint(flag: string | undefined, env: Env): string | undefined {
   if (flag !== undefined) {
     checkEndpoint(flag, "--sts-endpoint");
@@ -34,6 +38,9 @@ export function checkEndpoint(text: string, origin: string): URL {
     url = new URL(text);
   } catch {
     throw fail(`${origin} is not a valid URL: '${text}'`);
+  }
+  if (url.username || url.password) {
+    throw fail(`${origin} carries a user name or password`);
   }
   if (url.protocol === "https:") return url;
   const loopback = url.hostname === "localhost" || url.hostname === "[::1]" ||

@@ -1,7 +1,7 @@
 // STS failures, turned into messages that say what to fix. The STS error's name (its code) picks
 // the message; AWS's own message is kept where it names the principal or the limit.
 
-import { EpicacError } from "../errors.ts";
+import { ConnectionError, EpicacError } from "../errors.ts";
 import { oneLine } from "../redact.ts";
 
 interface StsFailure {
@@ -24,6 +24,11 @@ export function mapStsError(error: unknown, call: StsCall, endpoint: string): Ep
     ? "sts:GetCallerIdentity"
     : `sts:${call.kind} of ${call.roleArn}`;
   const fail = (message: string, hint: string) => new EpicacError(message, hint, { cause: error });
+  // From epicac's own HTTP layer: a refused answer (too large, a redirect) or a connection that
+  // failed on every attempt. Its message already names STS and what went wrong.
+  if (error instanceof ConnectionError || (error instanceof EpicacError && !error.retryable)) {
+    return fail(`${what} failed: ${error.message}`, error.hint);
+  }
 
   switch (code) {
     case "AccessDenied":

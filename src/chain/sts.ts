@@ -1,5 +1,8 @@
 // The only module that loads @aws-sdk/client-sts. It is imported dynamically (and bundled as a
-// separate chunk), so the default path never parses the SDK.
+// separate chunk), so the default path never parses the SDK. The client is configured entirely
+// here: every setting the SDK would otherwise look up in the environment or in the shared AWS
+// config and credentials files is given explicitly, so an STS call never opens those files (a
+// FIFO or /dev/zero there must not hang or flood a run) and an endpoint_url in them is ignored.
 
 import {
   AssumeRoleCommand,
@@ -9,34 +12,38 @@ import {
   STSClient,
   type STSClientConfig,
 } from "@aws-sdk/client-sts";
-import type { Credentials } from "../credentials.ts";
+import { checkCredentials, type Credentials } from "../credentials.ts";
 import { EpicacError } from "../errors.ts";
 import { debug } from "../log.ts";
-import { registerSecret } from "../redact.ts";
 import type { SessionOptions } from "./session.ts";
+import { StsHttpHandler } from "./sts-http.ts";
 import type { StsSettings } from "./sts-settings.ts";
 import { mapStsError, type StsCall } from "./sts-errors.ts";
 
 function client(settings: StsSettings, credentials?: Credentials): STSClient {
   const config: STSClientConfig = {
+    region: settings.region,
     maxAttempts: settings.retries + 1,
-    // throwOnRequestTimeout: a timed-out attempt fails (and is retried) instead of only warning.
-    requestHandler: {
-      requestTimeout: settings.timeoutMs,
-      connectionTimeout: settings.timeoutMs,
-      throwOnRequestTimeout: true,
-    },
+    retryMode: "standard",
+    requestHandler: new StsHttpHandler(settings.timeoutMs),
     // Never the SDK's default chain: each call says which credentials sign it (or none).
     credentials: credentials ??
       (() => Promise.reject(new Error("no credentials for an unsigned call"))),
+    // Each of these is otherwise looked up in the environment, then in the shared files.
+    ignoreConfiguredEndpointUrls: true,
+    useFipsEndpoint: false,
+    useDualstackEndpoint: false,
+    authSchemePreference: [],
+    userAgentAppId: () => Promise.resolve(undefined),
+    sigv4aSigningRegionSet: () => Promise.resolve(undefined),
+    disableClockSkewCorrection: false,
   };
-  if (settings.region) config.region = settings.region;
   if (settings.endpoint) config.endpoint = settings.endpoint;
   return new STSClient(config);
 }
 
 function endpointName(settings: StsSettings): string {
-  return settings.endpoint ?? `the STS endpoint for ${settings.region ?? "the configured region"}`;
+  return settings.endpoint ?? `the STS endpoint for ${settings.region}`;
 }
 
 async function send<T>(settings: StsSettings, call: StsCall, run: () => Promise<T>): Promise<T> {
@@ -60,22 +67,23 @@ async function send<T>(settings: StsSettings, call: StsCall, run: () => Promise<
   }
 }
 
-function toCredentials(c: StsCredentials | undefined, roleArn: string): Credentials {
-  if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) {
-    throw new EpicacError(
-      `STS answered for ${roleArn} without credentials`,
-      "check the STS endpoint",
-    );
-  }
-  registerSecret(c.SecretAccessKey);
-  registerSecret(c.SessionToken);
-  return {
-    accessKeyId: c.AccessKeyId,
-    secretAccessKey: c.SecretAccessKey,
-    sessionToken: c.SessionToken,
-    expiration: c.Expiration,
-    accountId: /^arn:[\w-]+:iam::(\d{12}):/.exec(roleArn)?.[1],
-  };
+/** STS's answer, checked like any source's (checkCredentials), with the account from the ARN. */
+function toCredentials(
+  c: StsCredentials | undefined,
+  call: StsCall & { roleArn: string },
+  settings: StsSettings,
+): Credentials {
+  return checkCredentials(
+    {
+      accessKeyId: c?.AccessKeyId,
+      secretAccessKey: c?.SecretAccessKey,
+      sessionToken: c?.SessionToken,
+      expiration: c?.Expiration,
+      accountId: /^arn:[\w-]+:iam::(\d{12}):/.exec(call.roleArn)?.[1],
+    },
+    `STS at ${endpointName(settings)} (sts:${call.kind} of ${call.roleArn})`,
+    "check the STS endpoint (--sts-endpoint, AWS_ENDPOINT_URL_STS)",
+  );
 }
 
 /** One hop: AssumeRole of `roleArn`, signed with `credentials` (whose principal is `principal`). */
@@ -94,12 +102,13 @@ export async function assumeRole(
     SourceIdentity: session.sourceIdentity,
     Tags: session.tags.length ? session.tags : undefined,
   });
+  const call: StsCall = { kind: "AssumeRole", roleArn, principal };
   const out = await send(
     settings,
-    { kind: "AssumeRole", roleArn, principal },
+    call,
     () => client(settings, credentials).send(command, { abortSignal: settings.signal }),
   );
-  return toCredentials(out.Credentials, roleArn);
+  return toCredentials(out.Credentials, call, settings);
 }
 
 /** IRSA's first hop: an unsigned AssumeRoleWithWebIdentity with the projected token. */
@@ -116,12 +125,13 @@ export async function assumeRoleWithWebIdentity(
     WebIdentityToken: token,
     DurationSeconds: session.durationSeconds,
   });
+  const call: StsCall = { kind: "AssumeRoleWithWebIdentity", roleArn, tokenFile };
   const out = await send(
     settings,
-    { kind: "AssumeRoleWithWebIdentity", roleArn, tokenFile },
+    call,
     () => client(settings).send(command, { abortSignal: settings.signal }),
   );
-  return toCredentials(out.Credentials, roleArn);
+  return toCredentials(out.Credentials, call, settings);
 }
 
 /** Who `credentials` are: the ARN STS reports. */

@@ -24,7 +24,8 @@ Output and reliability:
   --timeout S        Seconds one request may take, answer included (default 1).
   --retries N        Extra attempts after connection errors, timeouts, HTTP 429 and 5xx
                      (default 3; other 4xx answers are never retried).
-  --deadline S       Seconds the whole run may take, retries and backoff included (default 5).
+  --deadline S       Seconds the whole run may take: cache lock wait, retries, backoff and STS
+                     included (default 5).
   --debug            Log steps, timings and statuses to stderr. Secrets and tokens are never
                      logged.
 
@@ -42,16 +43,18 @@ Role chaining (each hop signs sts:AssumeRole with the previous hop's credentials
                      hour (up to 43200 for a web identity session without --assume).
   --source-identity I  SourceIdentity sent on every AssumeRole hop.
   --tag KEY=VALUE    Session tag on every AssumeRole hop; repeatable (at most 50).
-  --region R         STS region (default AWS_REGION, then AWS_DEFAULT_REGION).
-  --sts-endpoint URL STS endpoint: https, or http to loopback only (default: the SDK's own,
-                     which honours AWS_ENDPOINT_URL_STS and AWS_ENDPOINT_URL; regional).
+  --region R         STS region (default AWS_REGION, then AWS_DEFAULT_REGION; never from an
+                     AWS config file).
+  --sts-endpoint URL STS endpoint: https, or http to loopback only (default
+                     AWS_ENDPOINT_URL_STS, then AWS_ENDPOINT_URL, else the region's own).
   The web identity hop takes only --session-name and --duration (STS accepts no more).
 
 Cache:
   --cache-dir DIR    Reuse the result until --refresh-before seconds before it expires
                      (also EPICAC_CACHE_DIR). Directory 0700, entries 0600; concurrent runs
                      share one fetch.
-  --refresh-before S Refresh window (default 300).
+  --refresh-before S Refresh window (default 900, which covers every AWS SDK's own); a
+                     --duration no longer than it is refused with --cache-dir.
 
   -h, --help         Show this help.
   -V, --version      Show the version and the runtime the binary was built with.
@@ -65,18 +68,23 @@ Environment:
                                           (set by EKS Pod Identity).
   AWS_CONTAINER_AUTHORIZATION_TOKEN       The token itself, when no token file is set.
   AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN  IRSA's token file and role (set by EKS).
-  AWS_REGION, AWS_DEFAULT_REGION          The STS region.
-  AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL  STS endpoint overrides, as the AWS SDKs read them.
+  AWS_REGION, AWS_DEFAULT_REGION          The STS region, when --region is not given.
+  AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL  STS endpoint overrides, when --sts-endpoint is not
+                                          given; an empty value counts as unset.
+  AWS_IGNORE_CONFIGURED_ENDPOINT_URLS     true (any case): the two variables above are ignored.
   EPICAC_CACHE_DIR                        Same as --cache-dir.
   HTTP_PROXY, HTTPS_PROXY, ALL_PROXY      Ignored: endpoints are always called directly.
+  NODE_TLS_REJECT_UNAUTHORIZED            Ignored: certificates are always checked.
+  AWS_CONFIG_FILE, AWS_PROFILE            Not read by a credentials run (doctor checks them).
 
 Security:
   Plain http only to loopback, 169.254.170.2, 169.254.170.23 and [fd00:ec2::23]; https to any
-  host. Redirects are not followed, answers over 64 KiB are refused, a token holding CR or LF is
-  refused, and credentials that are already expired are an error.
+  host. Redirects are not followed, answers over 64 KiB are refused, a token holding CR or LF or
+  shorter than 8 characters is refused, and credentials that are malformed or already expired
+  are an error, from the agent and STS alike.
 
 Exit codes:
-  0  Credentials printed on stdout.
+  0  Credentials written to stdout (a stdout that is closed, /dev/null or full is exit 1).
   1  Failure: one line on stderr says what failed and what to check; stdout is empty.
   2  Usage error: the command line is wrong.
 `;

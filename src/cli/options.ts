@@ -8,7 +8,7 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "../http/retry.ts";
 import { type Format, FORMATS } from "../output.ts";
 import { checkEndpoint } from "../chain/sts-endpoint.ts";
 import { type SourceKind, SOURCES } from "../sources/select.ts";
-import { stsRegion } from "../chain/sts-settings.ts";
+import { checkRegion } from "../chain/sts-settings.ts";
 import type { Env } from "../sources/container-uri.ts";
 
 export interface CredentialOptions {
@@ -48,7 +48,9 @@ const FLAGS = {
   region: { type: "string" },
   "sts-endpoint": { type: "string" },
   "cache-dir": { type: "string" },
-  "refresh-before": { type: "string", default: "300" },
+  // Covers every SDK's own refresh window (botocore and .NET refresh 15 minutes before expiry):
+  // credentials served with less left would make those SDKs ask again on every call.
+  "refresh-before": { type: "string", default: "900" },
   help: { type: "boolean", short: "h", default: false },
   version: { type: "boolean", short: "V", default: false },
 } as const;
@@ -102,13 +104,21 @@ export function parseCommandLine(argv: string[], env: Env = {}): Command {
       sourceIdentity: values["source-identity"],
       tags: values.tag,
     }, assume.length > 0),
-    region: stsRegion(values.region, env),
+    region: values.region === undefined ? undefined : checkRegion(values.region, "--region"),
     stsEndpoint,
     cache: cacheDir === undefined ? undefined : {
       dir: cacheDir,
       refreshBeforeMs: seconds("--refresh-before", values["refresh-before"], 0, 43200),
     },
   };
+  const duration = options.session.durationSeconds;
+  if (options.cache && duration !== undefined && duration * 1000 <= options.cache.refreshBeforeMs) {
+    throw new UsageError(
+      `--duration ${duration} is not longer than --refresh-before ${
+        options.cache.refreshBeforeMs / 1000
+      }: with --cache-dir, every entry would already be due for refresh`,
+    );
+  }
   return doctor
     ? { kind: "doctor", options, json: "json" in values && values.json === true }
     : { kind: "credentials", options };

@@ -8,23 +8,52 @@ import type { Env } from "../sources/container-uri.ts";
 
 export type Profiles = Map<string, Map<string, string>>;
 
-/** Parse INI text into profiles: "[profile x]" and "[x]" both name profile x. */
+// A section header: [default], [profile name] (the name may be quoted), [sso-session name],
+// [services name], or a bare [name] (which the config file does not read as a profile).
+const SECTION = /^\[\s*(?:(profile|sso-session|services)\s+)?("[^"]*"|[^\]\s]+)\s*\]$/;
+
+/**
+ * Parse an AWS config file as the SDKs read it: the profiles, by name. Profile sections are
+ * [default] and [profile name]; [sso-session …] and [services …] sections, and any other
+ * section, are read and left out, as are sub-sections (a key with an empty value followed by
+ * indented key = value lines).
+ */
 export function parseAwsConfig(text: string): Profiles {
   const profiles: Profiles = new Map();
   let current: Map<string, string> | undefined;
+  let inSection = false;
+  let subSection = false;
   for (const [index, raw] of text.split(/\r?\n/).entries()) {
     const line = raw.trim();
     if (line === "" || line.startsWith("#") || line.startsWith(";")) continue;
-    const section = /^\[\s*(?:profile\s+)?([^\]\s]+)\s*\]$/.exec(line);
+    if (subSection && /^\s/.test(raw)) {
+      if (!/^[A-Za-z0-9_.-]+\s*=/.test(line)) {
+        throw new Error(`line ${index + 1} is not key = value inside a sub-section`);
+      }
+      continue;
+    }
+    subSection = false;
+    const section = SECTION.exec(line);
     if (section) {
-      current = profiles.get(section[1]) ?? new Map();
-      profiles.set(section[1], current);
+      const [, kind, quotedName] = section;
+      const name = quotedName.replace(/^"(.*)"$/, "$1");
+      inSection = true;
+      if (kind === "profile" || (!kind && name === "default")) {
+        current = profiles.get(name) ?? new Map();
+        profiles.set(name, current);
+      } else {
+        current = undefined; // sso-session, services, or not a profile in a config file
+      }
       continue;
     }
     const pair = /^([A-Za-z0-9_.-]+)\s*=\s*(.*)$/.exec(line);
     if (!pair) throw new Error(`line ${index + 1} is neither a [section] nor key = value`);
-    if (!current) throw new Error(`line ${index + 1} comes before any [profile …] section`);
-    current.set(pair[1].toLowerCase(), pair[2].trim());
+    if (!inSection) throw new Error(`line ${index + 1} comes before any [profile …] section`);
+    if (pair[2].trim() === "") {
+      subSection = true;
+      continue;
+    }
+    current?.set(pair[1].toLowerCase(), pair[2].trim());
   }
   return profiles;
 }
@@ -69,12 +98,22 @@ export async function resolveProfile(
       current = source;
       continue;
     }
+    const credentialSource = profile.get("credential_source");
+    if (roleArn && credentialSource) {
+      if (!["EcsContainer", "Ec2InstanceMetadata", "Environment"].includes(credentialSource)) {
+        throw new Error(
+          `profile ${current} has credential_source '${credentialSource}', not EcsContainer, Ec2InstanceMetadata or Environment`,
+        );
+      }
+      steps.push(`${current}: assumes ${roleArn} with credential_source ${credentialSource}`);
+      return steps;
+    }
     if (profile.has("aws_access_key_id")) {
       steps.push(`${current}: static keys in the config file`);
       return steps;
     }
     throw new Error(
-      `profile ${current} has neither credential_process nor role_arn with source_profile`,
+      `profile ${current} has neither credential_process nor role_arn with source_profile or credential_source`,
     );
   }
 }

@@ -1,14 +1,13 @@
 // doctor's checks. Each returns what it found, never a secret: tokens are described by their
 // claims, credentials by their account and expiry.
 
-import { readFile } from "node:fs/promises";
-import type { ChainOptions } from "../chain/resolve.ts";
-import { resolveStsEndpoint } from "../chain/sts-endpoint.ts";
+import { type ChainOptions, resolveChain } from "../chain/resolve.ts";
 import type { StsSettings } from "../chain/sts-settings.ts";
 import type { Credentials } from "../credentials.ts";
-import { EpicacError } from "../errors.ts";
+import type { Deadline } from "../deadline.ts";
+import { describeError, EpicacError } from "../errors.ts";
 import { decodeJwtClaims } from "../jwt.ts";
-import { readFailure } from "../read-file.ts";
+import { readFailure, readTextFile } from "../read-file.ts";
 import { readAuthorizationToken } from "../sources/container-token.ts";
 import { getContainerCredentials } from "../sources/container.ts";
 import { checkContainerUri, type Env, resolveContainerUri } from "../sources/container-uri.ts";
@@ -36,10 +35,13 @@ const fail = (name: string, detail: string, fix: string): Check => ({
   detail,
   fix,
 });
-const failWith = (name: string, error: unknown): Check =>
+export const failWith = (name: string, error: unknown): Check =>
   error instanceof EpicacError
     ? fail(name, error.message, error.hint)
-    : fail(name, String((error as Error)?.message ?? error), "run again with --debug");
+    : fail(name, describeError(error).replace(/^epicac: /, ""), "run again with --debug");
+
+/** The largest AWS config file doctor reads: far above any real one, far below memory trouble. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
 
 /** Which of the variables EKS Pod Identity, ECS and IRSA set are present. */
 export function checkEnvironment(env: Env): Check {
@@ -115,11 +117,17 @@ export async function checkToken(env: Env, now = Date.now()): Promise<Check> {
   }
   const claims = decodeJwtClaims(token);
   if (!claims) return pass(name, `${origin}: ${token.length} characters, not a JWT`);
-  const audience = Array.isArray(claims.aud) ? claims.aud.join(",") : String(claims.aud ?? "none");
-  const described = `${origin}: JWT for ${claims.sub ?? "(no subject)"}, audience ${audience}`;
-  if (typeof claims.exp === "number") {
-    const expiry = new Date(claims.exp * 1000).toISOString();
-    if (claims.exp * 1000 <= now) {
+  // Claims are whatever the token holds: only strings (and string lists) are shown.
+  const text = (value: unknown, missing: string) =>
+    typeof value === "string" ? value : value === undefined ? missing : "(not a string)";
+  const audience = Array.isArray(claims.aud)
+    ? claims.aud.map((a) => text(a, "")).join(",")
+    : text(claims.aud, "none");
+  const described = `${origin}: JWT for ${text(claims.sub, "(no subject)")}, audience ${audience}`;
+  const expiresMs = typeof claims.exp === "number" ? claims.exp * 1000 : NaN;
+  if (Number.isFinite(expiresMs) && Math.abs(expiresMs) <= 8.64e15) {
+    const expiry = new Date(expiresMs).toISOString();
+    if (expiresMs <= now) {
       return fail(
         name,
         `${described}, expired at ${expiry}`,
@@ -128,12 +136,16 @@ export async function checkToken(env: Env, now = Date.now()): Promise<Check> {
     }
     return pass(name, `${described}, expires at ${expiry}`);
   }
+  if (claims.exp !== undefined) {
+    return pass(name, `${described}, with an exp claim that is not a time`);
+  }
   return pass(name, described);
 }
 
 /** The source answers with credentials: account and expiry shown, never the keys. */
 export async function checkSource(
   options: ChainOptions,
+  deadline: Deadline,
 ): Promise<{ check: Check; credentials?: Credentials }> {
   let kind;
   try {
@@ -147,12 +159,13 @@ export async function checkSource(
       ? await getWebIdentityCredentials(
         webIdentityConfig(options.env)!,
         options.session,
-        stsSettings(options),
+        stsSettings(options, deadline),
       )
       : await getContainerCredentials({
         env: options.env,
         timeoutMs: options.timeoutMs,
         retry: options.retry,
+        deadline,
       });
     const where = kind === "web-identity"
       ? webIdentityConfig(options.env)!.roleArn
@@ -176,11 +189,13 @@ export async function checkConfig(env: Env): Promise<Check> {
   const profile = env.AWS_PROFILE || "default";
   let text: string;
   try {
-    text = await readFile(file, "utf8");
+    // The same rules as a token file: a regular file, of bounded size (a FIFO or /dev/zero
+    // there must not hang or flood doctor).
+    text = await readTextFile(file, MAX_CONFIG_BYTES);
   } catch (error) {
     return fail(
       name,
-      `cannot read the AWS config file ${file}: ${readFailure(error)}`,
+      `cannot read the AWS config file ${file}: ${readFailure(error, MAX_CONFIG_BYTES)}`,
       "check AWS_CONFIG_FILE and the ConfigMap mount",
     );
   }
@@ -196,10 +211,29 @@ export async function checkConfig(env: Env): Promise<Check> {
   }
 }
 
+/** With --cache-dir: the directory is this user's own, closed to others, and writable. */
+export async function checkCache(options: ChainOptions): Promise<Check> {
+  const name = "cache";
+  if (!options.cache) return skip(name, "--cache-dir (EPICAC_CACHE_DIR) is not set");
+  const { dir } = options.cache;
+  const { probeCacheDir } = await import("../cache/store.ts");
+  try {
+    probeCacheDir(dir);
+  } catch (fault) {
+    return fail(
+      name,
+      `${(fault as Error).message}, so every run goes uncached (one STS call per run)`,
+      "point --cache-dir (EPICAC_CACHE_DIR) at a directory this user owns and can write, on the pod's own filesystem (an emptyDir)",
+    );
+  }
+  return pass(name, `${dir}: a private directory of this user, writable`);
+}
+
 /** With --assume: each hop, then who the last hop's credentials are. */
 export async function checkChain(
   options: ChainOptions,
   source: Credentials | undefined,
+  deadline: Deadline,
 ): Promise<Check[]> {
   if (options.assume.length === 0) return [skip("chain", "no --assume hops given")];
   if (!source) return [skip("chain", "no source credentials to start the chain from")];
@@ -212,7 +246,7 @@ export async function checkChain(
   }
   let settings;
   try {
-    settings = stsSettings(options);
+    settings = stsSettings(options, deadline);
   } catch (error) {
     return [failWith("chain", error)];
   }
@@ -244,8 +278,16 @@ export async function checkChain(
   return checks;
 }
 
-function stsSettings(options: ChainOptions): StsSettings {
-  return { ...options.sts, endpoint: resolveStsEndpoint(options.sts.endpoint, options.env) };
+/** The run's STS settings: the same resolution (region and endpoint) as a run. */
+function stsSettings(options: ChainOptions, deadline: Deadline): StsSettings {
+  const { sts } = resolveChain(options);
+  if (!sts) throw new EpicacError("this set-up calls no STS", "give --assume to check hops");
+  return {
+    ...sts,
+    timeoutMs: options.sts.timeoutMs,
+    retries: options.sts.retries,
+    signal: deadline.signal,
+  };
 }
 
 function describe(c: Credentials): string {

@@ -1,17 +1,21 @@
-// Credentials endpoints are called directly, never through a proxy. The AWS SDKs do the same;
-// Bun's and Deno's fetch would otherwise send the request, Authorization token included, to
-// whatever HTTP_PROXY names.
+// Variables that would send epicac's requests elsewhere or weaken them, removed from its own
+// environment before the first request. Proxies: the AWS SDKs call credentials endpoints
+// directly, and Bun's and Deno's fetch would otherwise send the request, Authorization token
+// included, to whatever HTTP_PROXY names (even for loopback). NODE_TLS_REJECT_UNAUTHORIZED=0
+// would make Bun accept any certificate for an https endpoint. Both are read lazily, so removing
+// them at start-up works; the variables read when the runtime starts are listed in the README.
 
-export const PROXY_VARIABLES = [
+export const IGNORED_VARIABLES = [
   "HTTP_PROXY",
   "HTTPS_PROXY",
   "ALL_PROXY",
   "http_proxy",
   "https_proxy",
   "all_proxy",
+  "NODE_TLS_REJECT_UNAUTHORIZED",
 ];
 
-/** Remove the proxy variables from this process's environment, before its first fetch. */
-export function ignoreProxyVariables(env: Record<string, string | undefined>): void {
-  for (const name of PROXY_VARIABLES) delete env[name];
+/** Remove the ignored variables from this process's environment, before its first request. */
+export function removeIgnoredVariables(env: Record<string, string | undefined>): void {
+  for (const name of IGNORED_VARIABLES) delete env[name];
 }

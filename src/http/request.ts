@@ -1,22 +1,33 @@
-// One HTTP GET attempt, hardened for talking to a credentials endpoint: a per-attempt timeout
-// that also covers the body, no redirects, a cap on the body size, and errors that name the peer.
+// One HTTP request attempt, hardened for talking to a credentials endpoint or STS: a per-attempt
+// timeout that also covers the body, no redirects, a cap on the body size, and errors that name
+// the peer. Both the agent's GET and the STS client's requests (sts-http.ts) go through here.
 
 import { ConnectionError, EpicacError, TimeoutError } from "../errors.ts";
 import { debug } from "../log.ts";
 
-/** Who is being called, for error messages: "the credentials agent at http://…". */
-export interface Peer {
+/** How messages name the peer being called ("the credentials agent"), and what to check. */
+export interface PeerLabel {
   name: string;
   /** What to check when the peer cannot be reached. */
   hint: string;
+  /** What to check when it answers with something it should never send (an oversized body). */
+  answerHint: string;
 }
 
-export interface GetOptions {
+export interface RequestOptions {
+  method?: string;
   headers?: Record<string, string>;
+  body?: Uint8Array | string;
   timeoutMs: number;
   maxBytes: number;
   /** Aborts the attempt from outside (the overall deadline). */
   signal?: AbortSignal;
+}
+
+export interface BytesResponse {
+  status: number;
+  headers: Headers;
+  body: Uint8Array;
 }
 
 export interface TextResponse {
@@ -25,9 +36,30 @@ export interface TextResponse {
   body: string;
 }
 
+/** The largest answer epicac reads from any peer; credentials take a few KiB. */
+export const MAX_RESPONSE_BYTES = 64 * 1024;
+
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
-export async function getText(url: URL, peer: Peer, options: GetOptions): Promise<TextResponse> {
+/** A GET whose answer is text (the credentials endpoint's). */
+export async function getText(
+  url: URL,
+  peer: PeerLabel,
+  options: RequestOptions,
+): Promise<TextResponse> {
+  const response = await request(url, peer, { ...options, method: "GET" });
+  return {
+    status: response.status,
+    contentType: response.headers.get("content-type") ?? "",
+    body: new TextDecoder().decode(response.body),
+  };
+}
+
+export async function request(
+  url: URL,
+  peer: PeerLabel,
+  options: RequestOptions,
+): Promise<BytesResponse> {
   const where = `${peer.name} at ${url.origin}`;
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), options.timeoutMs);
@@ -51,11 +83,15 @@ export async function getText(url: URL, peer: Peer, options: GetOptions): Promis
     let response: Response;
     try {
       response = await fetch(url, {
-        method: "GET",
+        method: options.method ?? "GET",
         headers: options.headers,
+        body: options.body,
         redirect: "manual",
         signal: controller.signal,
-      });
+        // Bun prints requests, Authorization included, when BUN_CONFIG_VERBOSE_FETCH is set,
+        // a variable it reads at start-up; only this per-request option turns that off.
+        verbose: false,
+      } as RequestInit);
     } catch (error) {
       if (controller.signal.aborted) throw timeoutError();
       throw new ConnectionError(
@@ -64,7 +100,11 @@ export async function getText(url: URL, peer: Peer, options: GetOptions): Promis
         error,
       );
     }
-    debug(`GET ${url.origin}${url.pathname}: HTTP ${response.status} after ${elapsed(started)}`);
+    debug(
+      `${options.method ?? "GET"} ${url.origin}${url.pathname}: HTTP ${response.status} after ${
+        elapsed(started)
+      }`,
+    );
 
     if (REDIRECTS.has(response.status)) {
       await response.body?.cancel();
@@ -74,7 +114,7 @@ export async function getText(url: URL, peer: Peer, options: GetOptions): Promis
         `${peer.hint}; the endpoint must answer directly`,
       );
     }
-    const body = await readCapped(response, options.maxBytes, where).catch((error) => {
+    const body = await readCapped(response, options.maxBytes, where, peer).catch((error) => {
       if (controller.signal.aborted) throw timeoutError();
       if (error instanceof EpicacError) throw error;
       throw new ConnectionError(
@@ -83,30 +123,28 @@ export async function getText(url: URL, peer: Peer, options: GetOptions): Promis
         error,
       );
     });
-    return {
-      status: response.status,
-      contentType: response.headers.get("content-type") ?? "",
-      body,
-    };
+    return { status: response.status, headers: response.headers, body };
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener("abort", onOuterAbort);
   }
 }
 
-/** The body as text, refusing to buffer more than `maxBytes`. */
-async function readCapped(response: Response, maxBytes: number, where: string): Promise<string> {
+/** The body, refusing to buffer more than `maxBytes`. */
+async function readCapped(
+  response: Response,
+  maxBytes: number,
+  where: string,
+  peer: PeerLabel,
+): Promise<Uint8Array> {
   const tooLarge = () =>
-    new EpicacError(
-      `${where} sent a body larger than ${maxBytes} bytes`,
-      "check that the URI points at a credentials endpoint",
-    );
+    new EpicacError(`${where} sent a body larger than ${maxBytes} bytes`, peer.answerHint);
   const declared = Number(response.headers.get("content-length"));
   if (declared > maxBytes) {
     await response.body?.cancel();
     throw tooLarge();
   }
-  if (!response.body) return "";
+  if (!response.body) return new Uint8Array(0);
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -126,7 +164,7 @@ async function readCapped(response: Response, maxBytes: number, where: string): 
     bytes.set(chunk, offset);
     offset += chunk.byteLength;
   }
-  return new TextDecoder().decode(bytes);
+  return bytes;
 }
 
 /** " to <host>" for a redirect, never the path or query (they could carry anything). */

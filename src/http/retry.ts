@@ -2,6 +2,7 @@
 // slow or hung endpoint can never hang the SDK that ran epicac. Only errors marked retryable
 // (connection failures, timeouts, 429, 5xx; see errors.ts) are tried again.
 
+import { type Deadline, sleep, startDeadline } from "../deadline.ts";
 import { EpicacError } from "../errors.ts";
 import { debug } from "../log.ts";
 
@@ -11,7 +12,7 @@ export interface RetryPolicy {
   /** Upper bound of the first backoff; it doubles per retry up to maxDelayMs. */
   baseDelayMs: number;
   maxDelayMs: number;
-  /** The whole operation, attempts and backoff together, ends by then. */
+  /** The whole run, attempts and backoff together, ends by then (see deadline.ts). */
   deadlineMs: number;
 }
 
@@ -24,6 +25,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 
 /** The last attempt's error, with how many attempts were made. */
 export class RetriesExhaustedError extends EpicacError {
+  override name = "RetriesExhaustedError";
   readonly lastError: EpicacError;
   constructor(lastError: EpicacError, attempts: number, why: string) {
     super(
@@ -37,14 +39,24 @@ export class RetriesExhaustedError extends EpicacError {
   }
 }
 
+export interface RetryOptions {
+  /** The run's overall deadline; by default one of policy.deadlineMs. */
+  deadline?: Deadline;
+  /** The jitter draw, in [0, 1). */
+  random?: () => number;
+  /** How a backoff is waited out (tests record it instead of waiting). */
+  sleep?: (ms: number, deadline: Deadline) => Promise<void>;
+}
+
+/** Attempts until one succeeds, is not worth repeating, or the retries or deadline run out. */
 export async function withRetries<T>(
   attempt: (signal: AbortSignal) => Promise<T>,
   policy: RetryPolicy,
-  random: () => number = Math.random,
+  options: RetryOptions = {},
 ): Promise<T> {
-  const deadline = new AbortController();
-  const started = Date.now();
-  const timer = setTimeout(() => deadline.abort(), policy.deadlineMs);
+  const { random = Math.random, sleep: wait = sleep } = options;
+  const own = options.deadline ? undefined : startDeadline(policy.deadlineMs);
+  const deadline = (options.deadline ?? own)!;
   try {
     for (let n = 1;; n++) {
       try {
@@ -53,19 +65,18 @@ export async function withRetries<T>(
         if (!(error instanceof EpicacError) || !error.retryable) throw error;
         if (n > policy.retries) throw new RetriesExhaustedError(error, n, "gave up");
         const delay = random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (n - 1));
-        const left = policy.deadlineMs - (Date.now() - started);
-        if (deadline.signal.aborted || delay >= left) {
+        if (deadline.signal.aborted || delay >= deadline.remainingMs()) {
           throw new RetriesExhaustedError(
             error,
             n,
-            `overall deadline of ${policy.deadlineMs / 1000}s reached`,
+            `overall deadline of ${deadline.ms / 1000}s reached`,
           );
         }
         debug(`attempt ${n} failed (${error.message}); retrying in ${delay.toFixed(0)}ms`);
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        await wait(delay, deadline);
       }
     }
   } finally {
-    clearTimeout(timer);
+    own?.cancel();
   }
 }

@@ -1,73 +1,97 @@
 // The container credentials endpoint's answer, turned into Credentials or a clear error.
 // Success is JSON; failures are plain text from Go's http.Error (the agent) or JSON (ECS).
 
-import * as z from "zod/mini";
-import { type Credentials, parseTimestamp } from "../credentials.ts";
+import {
+  checkCredentials,
+  type Credentials,
+  type FieldNames,
+  parseTimestamp,
+  STS_FIELD_NAMES,
+} from "../credentials.ts";
 import { EpicacError, HttpStatusError } from "../errors.ts";
 import { oneLine, registerSecret } from "../redact.ts";
-import type { TextResponse } from "../http/get.ts";
+import type { TextResponse } from "../http/request.ts";
 
-// Credential strings are printable ASCII without spaces; anything else is not a credential.
-const credentialString = () => z.string().check(z.minLength(1), z.regex(/^[\x21-\x7e]+$/));
-
-const AgentCredentials = z.object({
-  AccessKeyId: credentialString(),
-  SecretAccessKey: credentialString(),
-  Token: credentialString(),
-  Expiration: z.string(),
-  AccountId: z.optional(z.string().check(z.regex(/^\d{12}$/))),
-  RoleArn: z.optional(z.string()),
-});
+const AGENT_FIELD_NAMES: FieldNames = { ...STS_FIELD_NAMES, sessionToken: "Token" };
+const HINT = "check that the URI points at the EKS Pod Identity or ECS credentials endpoint";
 
 /** Interpret one answer from `where` ("the credentials agent at http://…"). */
 export function parseContainerResponse(response: TextResponse, where: string): Credentials {
-  if (response.status !== 200) throw statusError(response, where);
-
-  let json: unknown;
-  try {
-    json = JSON.parse(response.body);
-  } catch {
+  // Parsed before any message is built, whatever the status: a body that carries credentials
+  // (a hostile or broken agent's 500, 403 or 201) has its secrets registered for redaction.
+  const json = parseJson(response.body);
+  const holdsSecrets = registerCredentialShaped(json);
+  if (response.status !== 200) throw statusError(response, json, holdsSecrets, where);
+  if (json === undefined) {
     // The parser's own message quotes the body, which may hold secrets: describe it instead.
     throw new EpicacError(
       `${where} answered HTTP 200 with a body that is not JSON (${describeBody(response)})`,
-      "check that the URI points at the EKS Pod Identity or ECS credentials endpoint",
+      HINT,
     );
   }
-  const parsed = AgentCredentials.safeParse(json);
-  if (!parsed.success) {
-    const fields = [
-      ...new Set(parsed.error.issues.map((issue) => issue.path.join(".") || "(document)")),
-    ];
+  if (typeof json !== "object" || json === null || Array.isArray(json)) {
     throw new EpicacError(
-      `${where} answered with credentials that are incomplete or malformed: ${
-        fields.map((f) => describeField(json, f)).join(", ")
-      }`,
-      "check that the URI points at the EKS Pod Identity or ECS credentials endpoint",
+      `${where} answered with credentials that are incomplete or malformed: the answer is not a JSON object`,
+      HINT,
     );
   }
-  const answer = parsed.data;
-  registerSecret(answer.SecretAccessKey);
-  registerSecret(answer.Token);
-  const expiration = parseTimestamp(answer.Expiration);
-  if (!expiration) {
-    throw new EpicacError(
-      `${where} sent an Expiration that is not an RFC 3339 timestamp`,
-      "check that the URI points at the EKS Pod Identity or ECS credentials endpoint",
-    );
+  const doc = json as Record<string, unknown>;
+  let expiration: unknown = doc.Expiration;
+  if (typeof expiration === "string") {
+    expiration = parseTimestamp(expiration);
+    if (!expiration) {
+      throw new EpicacError(`${where} sent an Expiration that is not an RFC 3339 timestamp`, HINT);
+    }
   }
-  return {
-    accessKeyId: answer.AccessKeyId,
-    secretAccessKey: answer.SecretAccessKey,
-    sessionToken: answer.Token,
-    expiration,
-    accountId: answer.AccountId ?? accountFromArn(answer.RoleArn),
-  };
+  return checkCredentials(
+    {
+      accessKeyId: doc.AccessKeyId,
+      secretAccessKey: doc.SecretAccessKey,
+      sessionToken: doc.Token,
+      expiration,
+      accountId: doc.AccountId ?? accountFromArn(doc.RoleArn),
+    },
+    where,
+    HINT,
+    AGENT_FIELD_NAMES,
+  );
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+// Field names that carry a secret, in the agent's, STS's or anyone's spelling.
+const SECRET_FIELD = /secret|token|password|credential|session|key/i;
+
+/** Register every string under a secret-looking field, at any depth; true if there was one. */
+function registerCredentialShaped(json: unknown, depth = 0): boolean {
+  if (typeof json !== "object" || json === null || depth > 8) return false;
+  let found = false;
+  for (const [key, value] of Object.entries(json)) {
+    if (typeof value === "string" && SECRET_FIELD.test(key)) {
+      registerSecret(value);
+      found = true;
+    } else if (registerCredentialShaped(value, depth + 1)) {
+      found = true;
+    }
+  }
+  return found;
 }
 
 /** An error for a non-200 answer, carrying the endpoint's own message. */
-function statusError(response: TextResponse, where: string): HttpStatusError {
+function statusError(
+  response: TextResponse,
+  json: unknown,
+  holdsSecrets: boolean,
+  where: string,
+): HttpStatusError {
   const { status } = response;
-  const message = endpointMessage(response);
+  const message = endpointMessage(response, json, holdsSecrets);
   const said = message ? `: ${message}` : "";
   return new HttpStatusError(
     status,
@@ -94,18 +118,23 @@ function hintForStatus(status: number): string {
   return "check the credentials endpoint";
 }
 
-/** The endpoint's message: plain text from the agent, a JSON "message" from ECS; one short line. */
-function endpointMessage(response: TextResponse): string {
+/**
+ * The endpoint's message, one short line: plain text from the agent (Go's http.Error), or a JSON
+ * "message" from ECS. Nothing of a JSON document that holds credential-shaped fields is quoted;
+ * anything else is redacted as every message is (secrets in escaped form included).
+ */
+function endpointMessage(response: TextResponse, json: unknown, holdsSecrets: boolean): string {
   let text = response.body;
   if (response.contentType.includes("html") || /^\s*</.test(text)) {
     return `(an HTML page, ${describeBody(response)})`;
   }
-  try {
-    const doc = JSON.parse(text) as Record<string, unknown>;
-    const field = doc?.message ?? doc?.Message ?? doc?.error;
+  if (holdsSecrets) {
+    return `(a JSON document with credential fields, not shown; ${describeBody(response)})`;
+  }
+  if (typeof json === "object" && json !== null) {
+    const doc = json as Record<string, unknown>;
+    const field = doc.message ?? doc.Message ?? doc.error;
     if (typeof field === "string") text = field;
-  } catch {
-    // Plain text, as Go's http.Error writes it.
   }
   const line = oneLine(text);
   return line.length > 300 ? `${line.slice(0, 300)}…` : line;
@@ -116,12 +145,6 @@ function describeBody(response: TextResponse): string {
   return `${type}, ${new TextEncoder().encode(response.body).byteLength} bytes`;
 }
 
-function describeField(json: unknown, path: string): string {
-  if (path === "(document)") return "the answer is not a JSON object";
-  const present = typeof json === "object" && json !== null && path in json;
-  return present ? `${path} is malformed` : `${path} is missing`;
-}
-
-function accountFromArn(arn: string | undefined): string | undefined {
-  return arn?.match(/^arn:[\w-]+:(?:iam|sts)::(\d{12}):/)?.[1];
+function accountFromArn(arn: unknown): string | undefined {
+  return typeof arn === "string" ? arn.match(/^arn:[\w-]+:(?:iam|sts)::(\d{12}):/)?.[1] : undefined;
 }

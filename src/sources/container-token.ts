@@ -3,8 +3,8 @@
 
 import { EpicacError } from "../errors.ts";
 import { readFailure, readTextFile } from "../read-file.ts";
-import { registerSecret } from "../redact.ts";
 import type { Env } from "./container-uri.ts";
+import { checkToken } from "./token.ts";
 
 export interface AuthorizationToken {
   value: string;
@@ -35,26 +35,8 @@ async function readTokenFile(path: string): Promise<string> {
 }
 
 function check(raw: string, origin: string): AuthorizationToken {
-  const value = raw.trim();
-  registerSecret(value);
-  if (value === "") {
-    throw new EpicacError(
-      `the ${origin} is empty`,
-      "check that the kubelet has written the service-account token",
-    );
-  }
-  // An HTTP header value is printable ASCII: anything else would corrupt or break the request.
-  if (/[^\x20-\x7e]/.test(value)) {
-    const what = /[\r\n]/.test(value)
-      ? "a line break"
-      // deno-lint-ignore no-control-regex
-      : /[\x00-\x1f\x7f]/.test(value)
-      ? "a control character"
-      : "a character that is not printable ASCII";
-    throw new EpicacError(
-      `the ${origin} holds ${what} inside the token`,
-      "a token with CR or LF (or another control character) would corrupt the Authorization header; check what wrote it",
-    );
-  }
-  return { value, origin };
+  return {
+    value: checkToken(raw, `the ${origin}`, "the kubelet has written the service-account token"),
+    origin,
+  };
 }

@@ -5,10 +5,10 @@ import type { Credentials } from "../credentials.ts";
 import { EpicacError } from "../errors.ts";
 import { debug } from "../log.ts";
 import { readFailure, readTextFile } from "../read-file.ts";
-import { registerSecret } from "../redact.ts";
 import type { SessionOptions } from "../chain/session.ts";
 import type { StsSettings } from "../chain/sts-settings.ts";
 import type { Env } from "./container-uri.ts";
+import { checkToken } from "./token.ts";
 
 export interface WebIdentityConfig {
   tokenFile: string;
@@ -23,9 +23,9 @@ export function webIdentityConfig(env: Env): WebIdentityConfig | undefined {
 }
 
 export async function readWebIdentityToken(tokenFile: string): Promise<string> {
-  let token: string;
+  let raw: string;
   try {
-    token = (await readTextFile(tokenFile)).trim();
+    raw = await readTextFile(tokenFile);
   } catch (error) {
     throw new EpicacError(
       `cannot read the web identity token file ${tokenFile} (AWS_WEB_IDENTITY_TOKEN_FILE): ${
@@ -34,14 +34,11 @@ export async function readWebIdentityToken(tokenFile: string): Promise<string> {
       "check that the service account is annotated with eks.amazonaws.com/role-arn and the pod was restarted after it",
     );
   }
-  registerSecret(token);
-  if (!token) {
-    throw new EpicacError(
-      `the web identity token file ${tokenFile} is empty`,
-      "check that the kubelet has written the token",
-    );
-  }
-  return token;
+  return checkToken(
+    raw,
+    `the web identity token file ${tokenFile}`,
+    "the kubelet has written the token",
+  );
 }
 
 export async function getWebIdentityCredentials(

@@ -16,7 +16,7 @@ import {
 import { join } from "node:path";
 import process from "node:process";
 import type { Agent, AgentCredentials } from "../support/agent.ts";
-import type { StsStub } from "../support/sts-stub.ts";
+import { startStsStub, type StsStub } from "../support/sts-stub.ts";
 import { startStubPod, type StubPod } from "../support/pod.ts";
 import { runEpicac, runnableTargets, type Target } from "../support/epicac.ts";
 import { assertFailure, parseSuccess } from "../support/assertions.ts";
@@ -92,18 +92,18 @@ const cases: Case[] = [
   }],
   ["inside the refresh window the chain runs again", async (t) => {
     const cacheDir = freshCacheDir();
-    // 900 s sessions: a 1000 s window means every entry is already due; a 60 s one means reuse.
-    assert.equal(
-      (await cached(t, cacheDir, ["--duration", "900", "--refresh-before", "1000"])).stsCalls,
-      1,
-    );
-    const due = await cached(t, cacheDir, ["--duration", "900", "--refresh-before", "1000"]);
+    const window = ["--refresh-before", "1200"];
+    assert.equal((await cached(t, cacheDir, window)).stsCalls, 1);
+    assert.equal((await cached(t, cacheDir, window)).stsCalls, 0, "an hour left: reused");
+    // Age the entry: 1000 s left is inside a 1200 s window.
+    const [entry] = entries(cacheDir);
+    const stored = JSON.parse(readFileSync(entry, "utf8"));
+    stored.expiration = new Date(Date.now() + 1000_000).toISOString();
+    writeFileSync(entry, JSON.stringify(stored), { mode: 0o600 });
+    const due = await cached(t, cacheDir, window);
     assert.equal(due.stsCalls, 1);
-    parseSuccess(due.result);
-    assert.equal(
-      (await cached(t, cacheDir, ["--duration", "900", "--refresh-before", "60"])).stsCalls,
-      0,
-    );
+    assert.ok(Date.parse(parseSuccess(due.result).Expiration!) > Date.now() + 3000_000);
+    assert.equal((await cached(t, cacheDir, ["--refresh-before", "900"])).stsCalls, 0);
   }],
   ["the directory is 0700 and entries 0600; a loose directory is tightened", async (t) => {
     const cacheDir = freshCacheDir();
@@ -149,6 +149,25 @@ const cases: Case[] = [
     assert.equal(entries(cacheDir).length, variants.length);
     for (const args of variants) {
       assert.equal((await cached(t, cacheDir, args)).stsCalls, 0, `hit for ${args.join(" ")}`);
+    }
+  }],
+  ["set-ups whose runs reach different STS endpoints never share an entry", async (t) => {
+    // An empty AWS_ENDPOINT_URL_STS counts as unset: each run calls its AWS_ENDPOINT_URL.
+    const other = await startStsStub();
+    try {
+      const cacheDir = freshCacheDir();
+      const run = (endpoint: string) =>
+        runEpicac(t, ["--assume", DEST, "--cache-dir", cacheDir], {
+          env: env({ AWS_ENDPOINT_URL_STS: "", AWS_ENDPOINT_URL: endpoint }),
+        });
+      parseSuccess(await run(sts.endpoint));
+      const before = other.requests.length;
+      const second = parseSuccess(await run(other.endpoint));
+      assert.equal(other.requests.length - before, 1, "the second STS was asked, not the cache");
+      assert.match(second.AccessKeyId, /^ASIASTUB/);
+      assert.equal(entries(cacheDir).length, 2);
+    } finally {
+      await other.close();
     }
   }],
   ["a rotated token for the same service account still hits; another account misses", async (t) => {
@@ -200,15 +219,20 @@ const cases: Case[] = [
     assert.equal((await cached(t, cacheDir)).stsCalls, 1);
     assert.equal(statSync(entry).uid, process.getuid!());
   }],
-  ["a cache directory owned by another user is refused, naming it", async (t) => {
+  ["a cache directory owned by another user is never used: the run goes on uncached", async (t) => {
     const cacheDir = freshCacheDir();
     mkdirSync(cacheDir, { mode: 0o700 });
     chownSync(cacheDir, 65534, 65534);
     const { result, stsCalls } = await cached(t, cacheDir);
-    assertFailure(result, {
-      stderr: new RegExp(`cache directory ${cacheDir} belongs to uid 65534`),
-    });
-    assert.equal(stsCalls, 0);
+    parseSuccess(result); // exit 0, nothing on stderr
+    assert.equal(stsCalls, 1);
+    assert.deepEqual(readdirSync(cacheDir), [], "nothing is read from or written to it");
+    assert.equal(statSync(cacheDir).uid, 65534);
+    const debug = await cached(t, cacheDir, ["--debug"]);
+    assert.match(
+      debug.result.stderr,
+      new RegExp(`cache: the cache directory ${cacheDir} belongs to uid 65534, not to this user`),
+    );
   }],
   ["EPICAC_CACHE_DIR turns the cache on, for the default path too", async (t) => {
     const cacheDir = freshCacheDir();
@@ -258,7 +282,7 @@ const cases: Case[] = [
 
 const NEEDS_ROOT = new Set([
   "an entry owned by another user is not trusted, and is replaced",
-  "a cache directory owned by another user is refused, naming it",
+  "a cache directory owned by another user is never used: the run goes on uncached",
 ]);
 
 for (const target of runnableTargets()) {

@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cacheKey, tokenIdentity } from "../../src/cache/key.ts";
-import type { ChainOptions } from "../../src/chain/resolve.ts";
+import { type ChainOptions, resolveChain } from "../../src/chain/resolve.ts";
 import { DEFAULT_RETRY_POLICY } from "../../src/http/retry.ts";
 
 const DEST = "arn:aws:iam::222222222222:role/dest";
@@ -66,16 +66,19 @@ function irsa(token: string, roleArn = IRSA_ROLE): ChainOptions {
   });
 }
 
+/** The key of a run with these options, as the run computes it. */
+const keyOf = (o: ChainOptions) => cacheKey(o, resolveChain(o));
+
 async function assertDiffer(a: ChainOptions, b: ChainOptions, what: string): Promise<void> {
-  assert.notEqual(await cacheKey(a), await cacheKey(b), `the key ignores ${what}`);
+  assert.notEqual(await keyOf(a), await keyOf(b), `the key ignores ${what}`);
 }
 
 test("the key is a SHA-256 in hex, the same for the same inputs", async () => {
   const token = jwt(CLAIMS);
-  const key = await cacheKey(options({}, token));
+  const key = await keyOf(options({}, token));
   assert.match(key, /^[0-9a-f]{64}$/);
-  assert.equal(await cacheKey(options({}, token)), key);
-  assert.equal(await cacheKey(irsa(token)), await cacheKey(irsa(token)));
+  assert.equal(await keyOf(options({}, token)), key);
+  assert.equal(await keyOf(irsa(token)), await keyOf(irsa(token)));
 });
 
 test("the key differs by source kind", async () => {
@@ -107,7 +110,7 @@ test("the key differs by container URI", async () => {
 });
 
 test("the key differs by the token's subject, audience and issuer", async () => {
-  const base = await cacheKey(options({}, jwt(CLAIMS)));
+  const base = await keyOf(options({}, jwt(CLAIMS)));
   for (
     const change of [
       { sub: "system:serviceaccount:app:other" },
@@ -115,7 +118,7 @@ test("the key differs by the token's subject, audience and issuer", async () => 
       { iss: "https://oidc.eks.eu-west-1.amazonaws.com/id/FEDCBA" },
     ]
   ) {
-    const key = await cacheKey(options({}, jwt({ ...CLAIMS, ...change })));
+    const key = await keyOf(options({}, jwt({ ...CLAIMS, ...change })));
     assert.notEqual(key, base, `the key ignores ${Object.keys(change)[0]}`);
   }
   await assertDiffer(
@@ -126,11 +129,11 @@ test("the key differs by the token's subject, audience and issuer", async () => 
 });
 
 test("a token re-signed or rotated with the same claims keeps the key", async () => {
-  const key = await cacheKey(options({}, jwt(CLAIMS)));
-  assert.equal(await cacheKey(options({}, jwt(CLAIMS, "key-2"))), key);
+  const key = await keyOf(options({}, jwt(CLAIMS)));
+  assert.equal(await keyOf(options({}, jwt(CLAIMS, "key-2"))), key);
   // The kubelet's rotation changes only iat, exp and the signature.
-  assert.equal(await cacheKey(options({}, jwt({ ...CLAIMS, iat: 1, exp: 2 }))), key);
-  assert.equal(await cacheKey(irsa(jwt(CLAIMS))), await cacheKey(irsa(jwt({ ...CLAIMS, iat: 7 }))));
+  assert.equal(await keyOf(options({}, jwt({ ...CLAIMS, iat: 1, exp: 2 }))), key);
+  assert.equal(await keyOf(irsa(jwt(CLAIMS))), await keyOf(irsa(jwt({ ...CLAIMS, iat: 7 }))));
 });
 
 test("a token that is not a JWT contributes its SHA-256", async () => {
@@ -169,7 +172,7 @@ test("the key differs by each --assume hop and their order", async () => {
   const token = jwt(CLAIMS);
   const keys = new Set<string>();
   for (const assume of [[], [DEST], [THIRD], [DEST, THIRD], [THIRD, DEST], [DEST, DEST]]) {
-    keys.add(await cacheKey(options({ assume }, token)));
+    keys.add(await keyOf(options({ assume }, token)));
   }
   assert.equal(keys.size, 6);
 });
@@ -190,7 +193,7 @@ test("the key differs by each session field", async () => {
     { ...base, tags: [{ Key: "env", Value: "a" }] },
   ];
   const keys = new Set<string>();
-  for (const session of sessions) keys.add(await cacheKey(options({ session }, token)));
+  for (const session of sessions) keys.add(await keyOf(options({ session }, token)));
   assert.equal(keys.size, sessions.length);
 });
 
@@ -202,11 +205,12 @@ test("the key differs by STS region and endpoint", async () => {
     options({ sts: { ...sts, region: "eu-west-1" } }, token),
     "the region",
   );
-  await assertDiffer(
-    options({ sts }, token),
-    options({ sts: { ...sts, region: undefined } }, token),
-    "an unset region",
-  );
+  // The region the run uses counts, wherever it comes from.
+  const fromEnv = options({ sts: { ...sts, region: undefined } }, token);
+  fromEnv.env.AWS_REGION = "us-west-2";
+  assert.equal(await keyOf(fromEnv), await keyOf(options({ sts }, token)));
+  fromEnv.env.AWS_REGION = "eu-central-1";
+  await assertDiffer(options({ sts }, token), fromEnv, "AWS_REGION");
   await assertDiffer(
     options({ sts }, token),
     options({ sts: { ...sts, endpoint: "https://sts.us-west-2.amazonaws.com" } }, token),
@@ -227,6 +231,23 @@ test("the key differs by the STS endpoint the SDK takes from the environment", a
   }
 });
 
+test("set-ups whose runs reach different STS endpoints never share a key", async () => {
+  // An empty AWS_ENDPOINT_URL_STS counts as unset: the run then calls AWS_ENDPOINT_URL.
+  const token = jwt(CLAIMS);
+  const a = options({}, token);
+  const b = options({}, token);
+  Object.assign(a.env, { AWS_ENDPOINT_URL_STS: "", AWS_ENDPOINT_URL: "http://127.0.0.1:4566" });
+  Object.assign(b.env, { AWS_ENDPOINT_URL_STS: "", AWS_ENDPOINT_URL: "http://127.0.0.1:4577" });
+  await assertDiffer(a, b, "AWS_ENDPOINT_URL behind an empty AWS_ENDPOINT_URL_STS");
+  // With AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true in any case, the variables are not used.
+  const ignored = options({}, token);
+  Object.assign(ignored.env, {
+    AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: "TRUE",
+    AWS_ENDPOINT_URL_STS: "http://127.0.0.1:4566",
+  });
+  assert.equal(await keyOf(ignored), await keyOf(options({}, token)));
+});
+
 test("the web identity role ARN is part of the key", async () => {
   const token = jwt(CLAIMS);
   await assertDiffer(
@@ -244,12 +265,12 @@ test("timeouts and retries do not change the key", async () => {
     retry: { ...DEFAULT_RETRY_POLICY, retries: 0, deadlineMs: 60_000 },
     sts: { ...a.sts, timeoutMs: 5000, retries: 0 },
   }, token);
-  assert.equal(await cacheKey(a), await cacheKey(b));
+  assert.equal(await keyOf(a), await keyOf(b));
 });
 
 test("neither the key nor the token's identity contains the token", async () => {
   for (const token of [jwt(CLAIMS), "plain-ecs-token-0123456789abcdef"]) {
-    const key = await cacheKey(options({}, token));
+    const key = await keyOf(options({}, token));
     const identity = JSON.stringify(tokenIdentity(token));
     for (const text of [key, identity]) {
       assert.ok(!text.includes(token));

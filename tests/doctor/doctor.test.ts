@@ -207,6 +207,7 @@ const cases: Case[] = [
       "token",
       "agent",
       "config",
+      "cache",
       "chain",
     ]);
     const config = doc.checks.find((c: { name: string }) => c.name === "config");

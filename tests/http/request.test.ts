@@ -1,4 +1,4 @@
-// src/http/get.ts against a real HTTP server on 127.0.0.1: redirects refused and reported with
+// src/http/request.ts against a real HTTP server on 127.0.0.1: redirects refused and reported with
 // the host only, the body cap, a timeout that covers the body, the outer abort signal, and
 // errors that name the peer.
 
@@ -6,10 +6,14 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { getText, type Peer } from "../../src/http/get.ts";
+import { getText, type PeerLabel } from "../../src/http/request.ts";
 import { ConnectionError, EpicacError, TimeoutError } from "../../src/errors.ts";
 
-const PEER: Peer = { name: "the test agent", hint: "check the test agent" };
+const PEER: PeerLabel = {
+  name: "the test agent",
+  hint: "check the test agent",
+  answerHint: "check that the URI points at a credentials endpoint",
+};
 
 interface Served {
   origin: string;
@@ -201,7 +205,7 @@ test("a declared Content-Length over the cap is refused without waiting for the 
   try {
     const started = performance.now();
     const error = await rejection(
-      getText(server.url("/"), PEER, { timeoutMs: 3000, maxBytes: 1024 }),
+      getText(server.url("/"), PEER, { timeoutMs: 10_000, maxBytes: 1024 }),
     );
     assert.ok(error instanceof EpicacError);
     assert.ok(!(error instanceof TimeoutError), String(error));
@@ -211,7 +215,7 @@ test("a declared Content-Length over the cap is refused without waiting for the 
     );
     assert.equal(error.hint, "check that the URI points at a credentials endpoint");
     assert.equal(error.retryable, false);
-    assert.ok(performance.now() - started < 2000);
+    assert.ok(performance.now() - started < 10_000, "waited for the body");
   } finally {
     await server.close();
   }
@@ -226,11 +230,11 @@ test("a body without Content-Length is cut off once it passes the cap, before it
   try {
     const started = performance.now();
     const error = await rejection(
-      getText(server.url("/"), PEER, { timeoutMs: 3000, maxBytes: 1024 }),
+      getText(server.url("/"), PEER, { timeoutMs: 10_000, maxBytes: 1024 }),
     );
     assert.ok(error instanceof EpicacError);
     assert.match(error.message, /sent a body larger than 1024 bytes$/);
-    assert.ok(performance.now() - started < 2000, "waited for the body to end");
+    assert.ok(performance.now() - started < 10_000, "waited for the body to end");
   } finally {
     await server.close();
   }
@@ -284,7 +288,8 @@ test("an endpoint that never answers times out after timeoutMs", async () => {
     );
     assert.equal(error.hint, "check the test agent, or raise --timeout");
     assert.equal(error.retryable, true);
-    assert.ok(ms >= 140 && ms < 1500, `took ${ms.toFixed(0)} ms`);
+    // Not before the timeout; after it only by what machine load adds.
+    assert.ok(ms >= 140 && ms < 150 + 5000, `took ${ms.toFixed(0)} ms`);
   } finally {
     await server.close();
   }
@@ -303,7 +308,7 @@ test("the timeout also covers a body that never ends", async () => {
     const ms = performance.now() - started;
     assert.ok(error instanceof TimeoutError, String(error));
     assert.match(error.message, /within 0\.2s$/);
-    assert.ok(ms >= 190 && ms < 1500, `took ${ms.toFixed(0)} ms`);
+    assert.ok(ms >= 190 && ms < 200 + 5000, `took ${ms.toFixed(0)} ms`);
   } finally {
     await server.close();
   }
@@ -316,11 +321,12 @@ test("aborting the outer signal ends a pending request at once", async () => {
     setTimeout(() => outer.abort(), 50);
     const started = performance.now();
     const error = await rejection(
-      getText(server.url("/"), PEER, { timeoutMs: 5000, maxBytes: 1024, signal: outer.signal }),
+      getText(server.url("/"), PEER, { timeoutMs: 30_000, maxBytes: 1024, signal: outer.signal }),
     );
     const ms = performance.now() - started;
     assert.ok(error instanceof TimeoutError, String(error));
-    assert.ok(ms < 1500, `took ${ms.toFixed(0)} ms`);
+    assert.match(error.message, /before the overall deadline$/, "cut by the outer signal");
+    assert.ok(ms < 30_000, `took ${ms.toFixed(0)} ms`);
   } finally {
     await server.close();
   }
@@ -336,10 +342,11 @@ test("aborting the outer signal also ends a body that is still arriving", async 
     setTimeout(() => outer.abort(), 100);
     const started = performance.now();
     const error = await rejection(
-      getText(server.url("/"), PEER, { timeoutMs: 5000, maxBytes: 1024, signal: outer.signal }),
+      getText(server.url("/"), PEER, { timeoutMs: 30_000, maxBytes: 1024, signal: outer.signal }),
     );
     assert.ok(error instanceof TimeoutError, String(error));
-    assert.ok(performance.now() - started < 1500);
+    assert.match(error.message, /before the overall deadline$/, "cut by the outer signal");
+    assert.ok(performance.now() - started < 30_000);
   } finally {
     await server.close();
   }

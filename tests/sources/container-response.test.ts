@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { parseContainerResponse } from "../../src/sources/container-response.ts";
 import { EpicacError, HttpStatusError } from "../../src/errors.ts";
 import { redact } from "../../src/redact.ts";
-import type { TextResponse } from "../../src/http/get.ts";
+import type { TextResponse } from "../../src/http/request.ts";
 
 const WHERE = "the credentials agent at http://169.254.170.23";
 
@@ -293,5 +293,36 @@ test("an Expiration that is not an RFC 3339 timestamp is refused without quoting
       parseContainerResponse(ok(answer({ Expiration: expiration })), WHERE)
     );
     assert.equal(error.message, `${WHERE} sent an Expiration that is not an RFC 3339 timestamp`);
+  }
+});
+
+test("a non-200 answer whose body holds credentials is described, its secrets registered", () => {
+  for (const status of [500, 403, 201]) {
+    const secret = `errorBodySecret${status}/0123456789abcdef`;
+    const token = `errorBodyToken${status}0123456789abcdef`;
+    const body = JSON.stringify({ ...answer(), SecretAccessKey: secret, Token: token });
+    const error = statusFailure(status, body, "application/json");
+    assert.equal(
+      error.message,
+      `${WHERE} answered HTTP ${status}: (a JSON document with credential fields, not shown; application/json, ${body.length} bytes)`,
+    );
+    // Registered before any message was built: any later mention is masked too.
+    assert.equal(redact(`echo ${secret} ${token}`), "echo [redacted] [redacted]");
+  }
+});
+
+test("credential-shaped fields are found at any depth and in any spelling", () => {
+  const secret = "nestedSecretValue/0123456789";
+  const body = JSON.stringify({ error: { Credentials: { secret_access_key: secret } } });
+  const error = statusFailure(500, body, "application/json");
+  assert.match(error.message, /credential fields, not shown/);
+  assert.equal(redact(secret), "[redacted]");
+});
+
+test("credential values under 8 characters are refused as malformed", () => {
+  for (const field of ["AccessKeyId", "SecretAccessKey", "Token"]) {
+    const error = failure(() => parseContainerResponse(ok(answer({ [field]: "Zq7xW3p" })), WHERE));
+    assert.match(error.message, new RegExp(`: ${field} is malformed$`));
+    assert.ok(!error.message.includes("Zq7xW3p"));
   }
 });

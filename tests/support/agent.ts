@@ -120,6 +120,24 @@ export async function startAgent(options: AgentOptions = {}): Promise<Agent> {
       }
       case "echo-token": // a hostile 403 that quotes the caller's token back
         return httpError(res, 403, `Access Denied for token ${authorization}`);
+      case "echo-token-json": { // the same, JSON-escaped in a field other than "message"
+        const token = authorization ?? "";
+        const escaped = arg === "unicode" // every character as \uXXXX
+          ? [...token].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`).join("")
+          : arg === "mixed" // every other character, the rest escaped as JSON needs
+          ? [...token].map((c, i) =>
+            i % 2
+              ? `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`
+              : JSON.stringify(c).slice(1, -1)
+          ).join("")
+          : JSON.stringify(token).slice(1, -1); // quotes and backslashes escaped
+        res.writeHead(403, { "content-type": "application/json" });
+        return res.end(`{"code":"AccessDenied","detail":"token ${escaped} refused"}`);
+      }
+      case "status-credentials": { // /status-credentials/<code>: a failure whose body is credentials
+        res.writeHead(Number(arg), { "content-type": "application/json" });
+        return res.end(JSON.stringify(credentials()));
+      }
       case "malformed": { // truncated JSON that contains a secret
         res.writeHead(200, { "content-type": "application/json" });
         return res.end(

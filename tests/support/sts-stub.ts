@@ -3,7 +3,10 @@
 // answers with AWS's error XML when the role's name asks for it:
 //   role/denied → AccessDenied, role/packed → PackedPolicyTooLarge, role/expired → ExpiredToken,
 //   role/bad-token → InvalidIdentityToken, role/region-off → RegionDisabledException,
-//   role/throttled → Throttling, role/broken → HTTP 500, role/slow → a 3 s delay.
+//   role/throttled → Throttling, role/broken → HTTP 500, role/slow → a 3 s delay,
+//   role/drip → an answer whose body trickles one byte every 200 ms, role/huge → a 100 MiB answer,
+//   role/hang → no answer at all,
+//   and answers whose credentials are wrong in one way each (BAD_CREDENTIALS below).
 // It does not check signatures (moto does that in the tests that need it).
 
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -56,6 +59,16 @@ const ERRORS: Record<
   broken: [500, "InternalFailure", () => "An internal error occurred"],
 };
 
+/** Roles whose answer carries credentials that are wrong in one way: what to change. */
+const BAD_CREDENTIALS: Record<string, Record<string, string | undefined>> = {
+  "expired-1970": { Expiration: "1970-01-01T00:00:00Z" },
+  "no-expiration": { Expiration: undefined },
+  "spaced-key": { AccessKeyId: "ASIA SPACED KEY 0001" },
+  "newline-secret": { SecretAccessKey: "stubSecretWith\nNewline0123456789" },
+  "short-secret": { SecretAccessKey: "short7!" },
+  "no-token": { SessionToken: undefined },
+};
+
 function xmlEscape(text: string): string {
   return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
 }
@@ -66,14 +79,21 @@ function credentialsXml(roleArn: string, sessionName: string, durationSeconds: n
   serial++;
   const suffix = `${serial}`.padStart(6, "0") +
     Math.random().toString(36).slice(2, 8).toUpperCase();
-  const expiration = new Date(Date.now() + durationSeconds * 1000).toISOString();
   const [, account = "111122223333", role = "role"] =
     /iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(roleArn) ?? [];
+  const fields: Record<string, string | undefined> = {
+    AccessKeyId: `ASIASTUB${suffix}`,
+    SecretAccessKey: `stubSecret${suffix}/abcdefghijklmnopqrstuvwxyz`,
+    SessionToken: `FwoGZXIvYXdzEStubSessionToken${suffix}==`,
+    Expiration: new Date(Date.now() + durationSeconds * 1000).toISOString(),
+    ...BAD_CREDENTIALS[role],
+  };
+  const credentials = Object.entries(fields)
+    .filter(([, value]) => value !== undefined)
+    .map(([name, value]) => `<${name}>${xmlEscape(value!)}</${name}>`)
+    .join("\n      ");
   return `<Credentials>
-      <AccessKeyId>ASIASTUB${suffix}</AccessKeyId>
-      <SecretAccessKey>stubSecret${suffix}/abcdefghijklmnopqrstuvwxyz</SecretAccessKey>
-      <SessionToken>FwoGZXIvYXdzEStubSessionToken${suffix}==</SessionToken>
-      <Expiration>${expiration}</Expiration>
+      ${credentials}
     </Credentials>
     <AssumedRoleUser>
       <AssumedRoleId>AROASTUB${suffix}:${xmlEscape(sessionName)}</AssumedRoleId>
@@ -84,6 +104,31 @@ function credentialsXml(roleArn: string, sessionName: string, durationSeconds: n
 function send(res: ServerResponse, status: number, body: string): void {
   res.writeHead(status, { "content-type": "text/xml", "x-amzn-requestid": crypto.randomUUID() });
   res.end(body);
+}
+
+/** Headers at once, then the body one byte every 200 ms, until the client goes away. */
+function drip(res: ServerResponse): void {
+  res.writeHead(200, { "content-type": "text/xml" });
+  const body = "<AssumeRoleResponse>" + " ".repeat(10_000);
+  let at = 0;
+  const timer = setInterval(() => res.write(body[at++ % body.length]), 200);
+  res.on("close", () => clearInterval(timer));
+}
+
+/** 100 MiB of XML, sent as fast as the client takes it, without a Content-Length. */
+function huge(res: ServerResponse): void {
+  res.writeHead(200, { "content-type": "text/xml" });
+  const chunk = "<x>" + "a".repeat(64 * 1024 - 7) + "</x>";
+  let left = 1600;
+  const pump = () => {
+    while (left > 0) {
+      left--;
+      if (!res.write(chunk)) return void res.once("drain", pump);
+    }
+    res.end();
+  };
+  res.on("close", () => (left = 0));
+  pump();
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -119,6 +164,9 @@ export async function startStsStub(): Promise<StsStub> {
       );
     }
     if (role === "slow") await new Promise((resolve) => setTimeout(resolve, 3000));
+    if (role === "drip") return drip(res);
+    if (role === "hang") return;
+    if (role === "huge") return huge(res);
     const duration = Number(params.DurationSeconds ?? 3600);
     const session = params.RoleSessionName ?? "session";
     if (action === "AssumeRole" || action === "AssumeRoleWithWebIdentity") {
