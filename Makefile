@@ -12,7 +12,7 @@ export DENO_NO_UPDATE_CHECK := 1
 
 SOURCES := $(shell find src -name '*.ts') package.json deno.json
 
-.PHONY: all tools deps build build-bun build-deno test test-loaded check demo bench clean
+.PHONY: all tools deps build build-bun build-deno test unit test-loaded check demo bench clean
 
 all: build
 
@@ -37,15 +37,23 @@ build-bun: deps
 build-deno: deps
 	scripts/build deno
 
-## check: type-check and lint the sources, tests and scripts.
+## check: type-check and lint the sources, tests and scripts; no import cycle in src/; the
+## module's documentation complete, its example type-checked.
 check: deps
 	deno check src/ tests/ scripts/
+	deno check --doc src/mod.ts
 	deno lint
 	deno fmt --check
+	deno doc --lint src/mod.ts
+	deno run --allow-read scripts/import-cycles.ts src
 
 ## test: everything, under both runtimes, against the binaries `make build` wrote.
 test: build check
 	scripts/test
+
+## unit: the unit tests only (no build, no other process), under both runtimes.
+unit: deps
+	scripts/test $$(find tests -name '*.test.ts' -not -path 'tests/e2e/*' | sort)
 
 ## test-loaded: the same suite with every core kept busy (timed assertions must hold under load).
 test-loaded: build check

@@ -1,5 +1,8 @@
-// Every failure epicac reports is an EpicacError: a message saying what failed and a hint
-// saying what to check. Exit codes and retry decisions are made here and nowhere else.
+// The failures epicac reports: an EpicacError says what failed and what to check; its class says
+// whether trying again may help (http/retry.ts and the STS client read that). An error of any
+// other kind reaching main.ts is a bug, described as "unexpected". exitCodeFor gives a failed
+// run's exit code (a usage error 2, anything else 1); a command that ends normally sets its own
+// (doctor: 1 when a check failed).
 
 import { oneLine } from "./redact.ts";
 
@@ -9,13 +12,16 @@ export const EXIT_USAGE = 2;
 
 // Each class names itself with a literal: the minified binaries rename classes, and the STS
 // client's retry decision and the error mapping read `name`.
+/** A failure epicac reports: what failed (the message) and what to check (the hint). */
 export class EpicacError extends Error {
+  /** The class's name, kept through minification. */
   override name = "EpicacError";
   /** What the user should check or do; appended to the message in parentheses. */
   readonly hint: string;
   /** True when the same request may succeed if tried again (see http/retry.ts). */
   readonly retryable: boolean;
 
+  /** `options.retryable`: whether trying the same request again may succeed. */
   constructor(
     message: string,
     hint: string,
@@ -29,7 +35,9 @@ export class EpicacError extends Error {
 
 /** The command line itself is wrong: exit 2. */
 export class UsageError extends EpicacError {
+  /** The class's name, kept through minification. */
   override name = "UsageError";
+  /** The hint is always to see --help. */
   constructor(message: string) {
     super(message, "see epicac --help");
   }
@@ -59,6 +67,16 @@ export class HttpStatusError extends EpicacError {
     super(message, hint, { retryable: status === 429 || status >= 500 });
     this.status = status;
   }
+}
+
+/**
+ * An invalid value, named by where it came from: a usage error when a flag or an option gave it,
+ * a configuration error (exit 1) when an environment variable did.
+ */
+export function invalidValue(origin: string, message: string): EpicacError {
+  return /^[A-Z][A-Z0-9_]*$/.test(origin)
+    ? new EpicacError(message, `fix ${origin} in the pod's environment`)
+    : new UsageError(message);
 }
 
 export function exitCodeFor(error: unknown): number {

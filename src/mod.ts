@@ -1,31 +1,55 @@
-// epicac as a module, for Deno and Bun applications (single-file executables included) that
-// should not run a second process: AWS SDK for JavaScript v3 credential providers.
-//
-//   import { fromChain } from "epicac";
-//   const sts = new STSClient({ credentials: fromChain({ assume: ["arn:aws:iam::222222222222:role/app"] }) });
-//
-// Unlike the command, a module does not touch its host's environment: if the application sets
-// HTTP_PROXY, put the agent's address (169.254.170.23, or 169.254.170.2 on ECS) in NO_PROXY.
+/**
+ * EKS Pod Identity (and ECS, and IRSA) credentials as AWS SDK for JavaScript v3 credential
+ * providers, in process, for Deno and Bun applications: the same pipeline, checks, redaction and
+ * error messages as the `epicac` command, without a second process.
+ *
+ * `fromContainer()` gives the pod's own credentials; `fromChain({ assume: [...] })` chains
+ * sts:AssumeRole hops from them and gives the last role's. A provider keeps its credentials until
+ * `refreshBeforeMs` before they expire, and concurrent callers share one in-flight refresh.
+ *
+ * @example Credentials for a role in another account
+ * ```ts
+ * import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+ * import { fromChain } from "@epicac/epicac";
+ *
+ * const sts = new STSClient({
+ *   region: "eu-west-1",
+ *   credentials: fromChain({ assume: ["arn:aws:iam::222222222222:role/app"] }),
+ * });
+ * console.log((await sts.send(new GetCallerIdentityCommand({}))).Arn);
+ * ```
+ *
+ * Unlike the command, a module does not touch its host's environment: if the application sets
+ * HTTP_PROXY, put the agent's address (169.254.170.23, or 169.254.170.2 on ECS) in NO_PROXY.
+ *
+ * @module
+ */
 
 import process from "node:process";
-import { resolveCredentials } from "./chain/resolve.ts";
-import { checkRoleArn, parseSessionOptions } from "./chain/session.ts";
-import { checkEndpoint } from "./chain/sts-endpoint.ts";
-import { checkRegion } from "./chain/sts-settings.ts";
 import type { Credentials } from "./credentials.ts";
-import { UsageError } from "./errors.ts";
-import { DEFAULT_RETRY_POLICY } from "./http/retry.ts";
+import { startDeadline } from "./deadline.ts";
+import type { Env } from "./env.ts";
+import {
+  buildChainOptions,
+  checkRefreshWindow,
+  DEFAULTS,
+  type InputNames,
+  limited,
+} from "./options.ts";
+import { planChain, runChain } from "./pipeline.ts";
 import { refreshing } from "./refreshing.ts";
-import type { Env } from "./sources/container-uri.ts";
-import type { SourceKind } from "./sources/select.ts";
+import type { SourceKind } from "./sources/source.ts";
 
-export { EpicacError } from "./errors.ts";
+export { EpicacError, UsageError } from "./errors.ts";
+export { SOURCES } from "./sources/source.ts";
+export type { Env, SourceKind };
 
 /** The SDK's AwsCredentialIdentity, structurally. */
 export type AwsCredentialIdentity = Credentials;
 /** The SDK's AwsCredentialIdentityProvider, structurally: pass it as a client's `credentials`. */
 export type AwsCredentialIdentityProvider = () => Promise<AwsCredentialIdentity>;
 
+/** Options of both providers. Times are milliseconds; the defaults are the command's. */
 export interface ContainerProviderOptions {
   /** Milliseconds one request may take (default 1000). */
   timeoutMs?: number;
@@ -39,23 +63,29 @@ export interface ContainerProviderOptions {
   env?: Env;
 }
 
+/** Options of {@link fromChain}: the hops, and the session each hop asks STS for. */
 export interface ChainProviderOptions extends ContainerProviderOptions {
   /** Role ARNs assumed in order, each with the previous hop's credentials. */
   assume: string[];
   /** Default: the container source if configured, else web identity (IRSA). */
   source?: SourceKind;
+  /** RoleSessionName (default: the host's name, made valid). */
   sessionName?: string;
+  /** ExternalId sent on every AssumeRole hop. */
   externalId?: string;
+  /** DurationSeconds: 900 to 3600 for chained sessions. */
   durationSeconds?: number;
+  /** SourceIdentity sent on every AssumeRole hop. */
   sourceIdentity?: string;
+  /** Session tags sent on every AssumeRole hop. */
   tags?: Record<string, string>;
-  /** Default: AWS_REGION, then AWS_DEFAULT_REGION, then the SDK's own resolution. */
+  /** Default: AWS_REGION, then AWS_DEFAULT_REGION. */
   region?: string;
-  /** Default: the SDK's own resolution (AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL). */
+  /** Default: AWS_ENDPOINT_URL_STS, then AWS_ENDPOINT_URL, else the region's own. */
   stsEndpoint?: string;
 }
 
-const DEFAULT_REFRESH_BEFORE_MS = 15 * 60_000;
+const OPTION_NAMES: InputNames = { seconds: false, name: (input) => input };
 
 /** The pod's own credentials from EKS Pod Identity (or ECS). */
 export function fromContainer(
@@ -66,45 +96,40 @@ export function fromContainer(
 
 /** The credentials of the last role in `assume`, chained from the pod's credentials. */
 export function fromChain(options: ChainProviderOptions): AwsCredentialIdentityProvider {
-  const env = options.env ?? process.env;
-  const assume = options.assume.map((arn) => checkRoleArn(arn));
-  const session = parseSessionOptions({
-    sessionName: options.sessionName,
-    externalId: options.externalId,
-    duration: options.durationSeconds === undefined ? undefined : String(options.durationSeconds),
-    sourceIdentity: options.sourceIdentity,
-    tags: Object.entries(options.tags ?? {}).map(([key, value]) => `${key}=${value}`),
-  }, assume.length > 0);
-  if (options.stsEndpoint) checkEndpoint(options.stsEndpoint, "stsEndpoint");
-  if (options.region) checkRegion(options.region, "region");
-  const refreshBeforeMs = options.refreshBeforeMs ?? DEFAULT_REFRESH_BEFORE_MS;
-  if (session.durationSeconds !== undefined && session.durationSeconds * 1000 <= refreshBeforeMs) {
-    throw new UsageError(
-      `durationSeconds ${session.durationSeconds} is not longer than refreshBeforeMs ${refreshBeforeMs}: every call would refresh`,
-    );
-  }
-  const timeoutMs = options.timeoutMs ?? 1000;
-  const retry = {
-    ...DEFAULT_RETRY_POLICY,
-    retries: options.retries ?? DEFAULT_RETRY_POLICY.retries,
-    deadlineMs: options.deadlineMs ?? DEFAULT_RETRY_POLICY.deadlineMs,
-  };
-  return refreshing(
-    () =>
-      resolveCredentials({
-        env,
-        source: options.source,
-        assume,
-        session,
-        sts: {
-          region: options.region,
-          endpoint: options.stsEndpoint,
-          timeoutMs,
-          retries: retry.retries,
-        },
-        timeoutMs,
-        retry,
-      }),
-    refreshBeforeMs,
+  const chain = buildChainOptions({
+    env: options.env ?? process.env,
+    source: options.source,
+    assume: options.assume,
+    session: {
+      sessionName: options.sessionName,
+      externalId: options.externalId,
+      duration: options.durationSeconds === undefined ? undefined : String(options.durationSeconds),
+      sourceIdentity: options.sourceIdentity,
+      tags: options.tags && Object.entries(options.tags).map(([key, value]) => `${key}=${value}`),
+    },
+    region: options.region,
+    stsEndpoint: options.stsEndpoint,
+    timeoutMs: options.timeoutMs,
+    retries: options.retries,
+    deadlineMs: options.deadlineMs,
+  }, OPTION_NAMES);
+  const refreshBeforeMs = limited(
+    "refreshBeforeMs",
+    options.refreshBeforeMs ?? DEFAULTS.refreshBeforeMs,
+    OPTION_NAMES,
   );
+  checkRefreshWindow(
+    chain,
+    refreshBeforeMs,
+    { duration: "durationSeconds", refreshBefore: "refreshBeforeMs", seconds: false },
+    "every call would refresh",
+  );
+  return refreshing(async () => {
+    const deadline = startDeadline(chain.retry.deadlineMs);
+    try {
+      return await runChain(planChain(chain), deadline);
+    } finally {
+      deadline.cancel();
+    }
+  }, refreshBeforeMs);
 }

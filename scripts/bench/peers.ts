@@ -1,5 +1,5 @@
 // The loopback peers every candidate talks to: the EKS Pod Identity agent emulator and the STS
-// stub from tests/support, each started as its own process (so they never compete with the
+// stub from tests/fakes, each started as its own process (so they never compete with the
 // benchmark's event loop), ready only once a real request has succeeded, and always stopped.
 
 import { type ChildProcess, spawn } from "node:child_process";
@@ -181,7 +181,7 @@ export interface BenchPeers {
 export interface BenchPeersOptions {
   /** The bun executable that runs the peers' scripts. */
   bun: string;
-  /** The repository root (tests/support is under it). */
+  /** The repository root (tests/fakes is under it). */
   root: string;
   /** A private directory for the credentials and token files. */
   dir: string;
@@ -219,12 +219,12 @@ export async function startBenchPeers(options: BenchPeersOptions): Promise<Bench
   const token = `eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJiZW5jaCJ9.${credentials.AccessKeyId}`;
   writeFileSync(credentialsFile, JSON.stringify(credentials), { mode: 0o600 });
   writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
-  const support = join(options.root, "tests", "support");
+  const fakes = join(options.root, "tests", "fakes");
   const agent = await startPeer({
     name: "the agent emulator",
     command: [
       options.bun,
-      join(support, "agent.ts"),
+      join(fakes, "agent.ts"),
       "--credentials",
       credentialsFile,
       "--token",
@@ -237,7 +237,7 @@ export async function startBenchPeers(options: BenchPeersOptions): Promise<Bench
   try {
     sts = await startPeer({
       name: "the STS stub",
-      command: [options.bun, join(support, "sts-stub.ts")],
+      command: [options.bun, join(fakes, "sts.ts")],
       probe: stsProbe,
       readyTimeoutMs: options.readyTimeoutMs,
     });

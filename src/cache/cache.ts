@@ -1,8 +1,10 @@
-// --cache-dir: reuse a chain's result until a refresh window before it expires. Loaded only when
-// the cache is on. The cache is an optimisation: any fault of its own (a directory that cannot be
-// created, read or written, one another user controls, a lock that cannot be taken) is logged
-// under --debug and the run goes on uncached; credentials are never read or written where
-// another user could. Only the fetch's own failures, and the deadline, end the run.
+// --cache-dir: a wrapper around any credentials function, reusing its result until a refresh
+// window before it expires, under a key the caller computes (key.ts). Loaded only when the cache
+// is on, and knows nothing of what it wraps. The cache is an optimisation: any fault of its own
+// (a directory that cannot be created, read or written, one another user controls, a lock that
+// cannot be taken) is logged under --debug and the run goes on uncached; credentials are never
+// read or written where another user could. Only the fetch's own failures, and the deadline,
+// end the run.
 
 import type { Credentials } from "../credentials.ts";
 import type { Deadline } from "../deadline.ts";
@@ -11,11 +13,16 @@ import { registerSecret } from "../redact.ts";
 import { acquireLock, CacheFault } from "./lock.ts";
 import { ensureCacheDir, entryPath, readEntry, writeEntry } from "./store.ts";
 
+export interface CacheSettings {
+  dir: string;
+  refreshBeforeMs: number;
+}
+
 export async function withCache(
-  cache: { dir: string; refreshBeforeMs: number },
+  fetch: () => Promise<Credentials>,
+  cache: CacheSettings,
   key: string,
   deadline: Deadline,
-  fetch: () => Promise<Credentials>,
 ): Promise<Credentials> {
   const { dir, refreshBeforeMs } = cache;
   const path = entryPath(dir, key);

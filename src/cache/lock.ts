@@ -11,12 +11,10 @@
 import {
   closeSync,
   constants,
-  fstatSync,
   lstatSync,
   openSync,
   readFileSync,
   readlinkSync,
-  readSync,
   unlinkSync,
   writeSync,
 } from "node:fs";
@@ -24,6 +22,7 @@ import process from "node:process";
 import { type Deadline, sleep } from "../deadline.ts";
 import { EpicacError } from "../errors.ts";
 import { debug } from "../log.ts";
+import { readRegularFile, reasonOf } from "./files.ts";
 
 /** How long after its deadline a holder's run may still be running (main.ts's backstop). */
 export const HOLDER_GRACE_MS = 1000;
@@ -91,8 +90,8 @@ function create(path: string, token: string): boolean {
       0o600,
     );
   } catch (error) {
-    if (code(error) === "EEXIST") return false;
-    throw new CacheFault(`cannot create the lock ${path}: ${code(error) ?? error}`);
+    if (reasonOf(error) === "EEXIST") return false;
+    throw new CacheFault(`cannot create the lock ${path}: ${reasonOf(error)}`);
   }
   try {
     writeSync(fd, token);
@@ -100,7 +99,7 @@ function create(path: string, token: string): boolean {
     // An empty lock must not be left behind for others to wait on.
     closeSync(fd);
     remove(path);
-    throw new CacheFault(`cannot write the lock ${path}: ${code(error) ?? error}`);
+    throw new CacheFault(`cannot write the lock ${path}: ${reasonOf(error)}`);
   }
   closeSync(fd);
   return true;
@@ -152,30 +151,15 @@ function isRunning(pid: string): boolean {
 
 /** The lock's content, read without blocking (a FIFO planted there must not hang the run). */
 function readLock(path: string): string | undefined {
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch {
-    return undefined;
-  }
-  try {
-    if (!fstatSync(fd).isFile()) return undefined;
-    const buffer = new Uint8Array(256);
-    const length = readSync(fd, buffer, 0, buffer.length, 0);
-    return new TextDecoder().decode(buffer.subarray(0, length));
-  } catch {
-    return undefined;
-  } finally {
-    closeSync(fd);
-  }
+  return readRegularFile(path, 256);
 }
 
 function remove(path: string): void {
   try {
     unlinkSync(path);
   } catch (error) {
-    if (code(error) !== "ENOENT") {
-      throw new CacheFault(`cannot remove the lock ${path}: ${code(error) ?? error}`);
+    if (reasonOf(error) !== "ENOENT") {
+      throw new CacheFault(`cannot remove the lock ${path}: ${reasonOf(error)}`);
     }
   }
 }
@@ -192,8 +176,4 @@ function pidNamespace(): string {
     }
   }
   return namespace;
-}
-
-function code(error: unknown): string | undefined {
-  return (error as { code?: string }).code;
 }

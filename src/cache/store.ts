@@ -8,12 +8,10 @@ import {
   chmodSync,
   closeSync,
   constants,
-  fstatSync,
   fsyncSync,
   lstatSync,
   mkdirSync,
   openSync,
-  readSync,
   renameSync,
   type Stats,
   unlinkSync,
@@ -23,6 +21,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { checkCredentials, type Credentials } from "../credentials.ts";
 import { debug } from "../log.ts";
+import { readRegularFile, reasonOf } from "./files.ts";
 import { CacheFault } from "./lock.ts";
 
 /** An entry is a few hundred bytes; anything much larger is not one. */
@@ -37,14 +36,14 @@ export function ensureCacheDir(dir: string): void {
   } catch (error) {
     // EEXIST: something that is not a directory is in the way; reported just below.
     if ((error as { code?: string }).code !== "EEXIST") {
-      throw new CacheFault(`cannot create the cache directory ${dir}: ${reason(error)}`);
+      throw new CacheFault(`cannot create the cache directory ${dir}: ${reasonOf(error)}`);
     }
   }
   let stat: Stats;
   try {
     stat = lstatSync(dir);
   } catch (error) {
-    throw new CacheFault(`cannot read the cache directory ${dir}: ${reason(error)}`);
+    throw new CacheFault(`cannot read the cache directory ${dir}: ${reasonOf(error)}`);
   }
   if (!stat.isDirectory()) throw new CacheFault(`the cache directory ${dir} is not a directory`);
   if (stat.uid !== uid()) {
@@ -57,7 +56,7 @@ export function ensureCacheDir(dir: string): void {
     try {
       chmodSync(dir, 0o700);
     } catch (error) {
-      throw new CacheFault(`cannot close the cache directory ${dir} to others: ${reason(error)}`);
+      throw new CacheFault(`cannot close the cache directory ${dir} to others: ${reasonOf(error)}`);
     }
   }
 }
@@ -76,7 +75,7 @@ export function probeCacheDir(dir: string): void {
     );
     unlinkSync(probe);
   } catch (error) {
-    throw new CacheFault(`the cache directory ${dir} cannot be written: ${reason(error)}`);
+    throw new CacheFault(`the cache directory ${dir} cannot be written: ${reasonOf(error)}`);
   }
 }
 
@@ -123,38 +122,25 @@ export function readEntry(
   return credentials;
 }
 
-/** A private regular file of this user, read without following links or blocking. */
+/** A private regular file of this user: what an entry must be to be read at all. */
 function readPrivateFile(path: string): string | undefined {
-  let before: Stats;
-  try {
-    before = lstatSync(path);
-  } catch {
-    return undefined; // absent
-  }
-  const trusted = (stat: Stats) =>
-    stat.isFile() && stat.uid === uid() && (stat.mode & 0o077) === 0 &&
-    stat.size <= MAX_ENTRY_BYTES;
-  if (!trusted(before)) {
+  const text = readRegularFile(
+    path,
+    MAX_ENTRY_BYTES,
+    (stat) => stat.uid === uid() && (stat.mode & 0o077) === 0,
+  );
+  if (text === undefined && present(path)) {
     debug(`cache: ignoring ${path}: not a private regular file of this user`);
-    return undefined;
   }
-  let fd: number;
+  return text;
+}
+
+function present(path: string): boolean {
   try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    lstatSync(path);
+    return true;
   } catch {
-    return undefined; // replaced since, or a symlink now
-  }
-  try {
-    const stat = fstatSync(fd);
-    if (!trusted(stat) || stat.ino !== before.ino || stat.dev !== before.dev) return undefined;
-    const buffer = new Uint8Array(MAX_ENTRY_BYTES + 1);
-    const length = readSync(fd, buffer, 0, buffer.length, 0);
-    if (length > MAX_ENTRY_BYTES) return undefined;
-    return new TextDecoder().decode(buffer.subarray(0, length));
-  } catch {
-    return undefined;
-  } finally {
-    closeSync(fd);
+    return false;
   }
 }
 
@@ -176,7 +162,7 @@ export function writeEntry(dir: string, key: string, credentials: Credentials): 
       0o600,
     );
   } catch (error) {
-    throw new CacheFault(`cannot write the cache entry ${path}: ${reason(error)}`);
+    throw new CacheFault(`cannot write the cache entry ${path}: ${reasonOf(error)}`);
   }
   let failure: unknown;
   try {
@@ -198,10 +184,6 @@ export function writeEntry(dir: string, key: string, credentials: Credentials): 
     } catch {
       // Nothing was left.
     }
-    throw new CacheFault(`cannot write the cache entry ${path}: ${reason(failure)}`);
+    throw new CacheFault(`cannot write the cache entry ${path}: ${reasonOf(failure)}`);
   }
-}
-
-function reason(error: unknown): string {
-  return (error as { code?: string }).code ?? String((error as Error)?.message ?? error);
 }

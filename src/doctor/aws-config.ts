@@ -1,116 +1,151 @@
-// The AWS config file, as far as doctor needs it: sections and their keys, and whether a
-// profile resolves to credentials through credential_process and source_profile.
+// The AWS config and credentials files as the SDKs read them, for doctor. The files are read
+// with epicac's own bounded reader (a FIFO or /dev/zero there must not hang or flood doctor) and
+// handed to the JavaScript SDK's own loader (@smithy/core), which parses them exactly as the SDK
+// does: [profile name] and [default] sections (a bare [name] in the config file is not a
+// profile), [sso-session] and [services] sections, sub-sections, quoted names, inline comments.
+// Where botocore reads the environment differently (AWS_DEFAULT_PROFILE, AWS_DEFAULT_REGION),
+// both readings are kept, so that doctor can name the SDK a set-up fails for.
 
 import { constants } from "node:fs";
 import { access } from "node:fs/promises";
 import { join } from "node:path";
-import type { Env } from "../sources/container-uri.ts";
+import { parseRoleArn } from "../arn.ts";
+import type { Env } from "../env.ts";
+import { readSmallFile } from "../small-file.ts";
 
-export type Profiles = Map<string, Map<string, string>>;
+/** The largest file read: far above any real one, far below memory trouble. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
 
-// A section header: [default], [profile name] (the name may be quoted), [sso-session name],
-// [services name], or a bare [name] (which the config file does not read as a profile).
-const SECTION = /^\[\s*(?:(profile|sso-session|services)\s+)?("[^"]*"|[^\]\s]+)\s*\]$/;
+export type Profiles = Record<string, Record<string, string>>;
 
-/**
- * Parse an AWS config file as the SDKs read it: the profiles, by name. Profile sections are
- * [default] and [profile name]; [sso-session …] and [services …] sections, and any other
- * section, are read and left out, as are sub-sections (a key with an empty value followed by
- * indented key = value lines).
- */
-export function parseAwsConfig(text: string): Profiles {
-  const profiles: Profiles = new Map();
-  let current: Map<string, string> | undefined;
-  let inSection = false;
-  let subSection = false;
-  for (const [index, raw] of text.split(/\r?\n/).entries()) {
-    const line = raw.trim();
-    if (line === "" || line.startsWith("#") || line.startsWith(";")) continue;
-    if (subSection && /^\s/.test(raw)) {
-      if (!/^[A-Za-z0-9_.-]+\s*=/.test(line)) {
-        throw new Error(`line ${index + 1} is not key = value inside a sub-section`);
-      }
-      continue;
-    }
-    subSection = false;
-    const section = SECTION.exec(line);
-    if (section) {
-      const [, kind, quotedName] = section;
-      const name = quotedName.replace(/^"(.*)"$/, "$1");
-      inSection = true;
-      if (kind === "profile" || (!kind && name === "default")) {
-        current = profiles.get(name) ?? new Map();
-        profiles.set(name, current);
-      } else {
-        current = undefined; // sso-session, services, or not a profile in a config file
-      }
-      continue;
-    }
-    const pair = /^([A-Za-z0-9_.-]+)\s*=\s*(.*)$/.exec(line);
-    if (!pair) throw new Error(`line ${index + 1} is neither a [section] nor key = value`);
-    if (!inSection) throw new Error(`line ${index + 1} comes before any [profile …] section`);
-    if (pair[2].trim() === "") {
-      subSection = true;
-      continue;
-    }
-    current?.set(pair[1].toLowerCase(), pair[2].trim());
-  }
-  return profiles;
+export interface AwsConfig {
+  configFile: string;
+  credentialsFile: string;
+  /** The config file's profiles, the credentials file's merged over them (as the SDK does). */
+  profiles: Profiles;
 }
 
 export function configFilePath(env: Env): string {
   return env.AWS_CONFIG_FILE || join(env.HOME ?? "/", ".aws", "config");
 }
 
+export function credentialsFilePath(env: Env): string {
+  return env.AWS_SHARED_CREDENTIALS_FILE || join(env.HOME ?? "/", ".aws", "credentials");
+}
+
+/** The profile each SDK uses: the JavaScript SDK reads AWS_PROFILE; botocore AWS_DEFAULT_PROFILE first. */
+export function profileNames(env: Env): { javascript: string; botocore: string } {
+  return {
+    javascript: env.AWS_PROFILE || "default",
+    botocore: env.AWS_DEFAULT_PROFILE || env.AWS_PROFILE || "default",
+  };
+}
+
+/** The region each SDK sees for `profile`: the environment's, else the profile's own. */
+export function regionsFor(
+  config: AwsConfig,
+  env: Env,
+): { javascript?: string; botocore?: string } {
+  const names = profileNames(env);
+  return {
+    javascript: env.AWS_REGION || config.profiles[names.javascript]?.region,
+    botocore: env.AWS_DEFAULT_REGION || config.profiles[names.botocore]?.region,
+  };
+}
+
 /**
- * Follow a profile to where its credentials come from. Returns the steps it took, or throws an
- * Error whose message says which link is broken.
+ * Read both files (a missing credentials file is empty, as for the SDK; a missing config file
+ * is an error the caller reports) and parse them with the SDK's loader.
+ */
+export async function readAwsConfig(env: Env): Promise<AwsConfig> {
+  const configFile = configFilePath(env);
+  const credentialsFile = credentialsFilePath(env);
+  const configText = await readSmallFile(configFile, MAX_CONFIG_BYTES);
+  const credentialsText = await readSmallFile(credentialsFile, MAX_CONFIG_BYTES).catch(
+    (error) => {
+      if ((error as { code?: string }).code === "ENOENT") return "";
+      throw Object.assign(error, { file: credentialsFile });
+    },
+  );
+  const { externalDataInterceptor, loadSharedConfigFiles } = await import("@smithy/core/config");
+  // The loader reads these texts instead of the files: it never touches the files itself.
+  externalDataInterceptor.interceptFile(configFile, configText);
+  externalDataInterceptor.interceptFile(credentialsFile, credentialsText);
+  const parsed = await loadSharedConfigFiles({
+    configFilepath: configFile,
+    filepath: credentialsFile,
+  });
+  const profiles: Profiles = {};
+  for (const file of [parsed.configFile, parsed.credentialsFile]) {
+    for (const [name, values] of Object.entries(file)) {
+      // sso-session and services sections keep their prefix; they are not profiles.
+      if (/^(sso-session|services)\./.test(name)) continue;
+      profiles[name] = { ...profiles[name], ...(values as Record<string, string>) };
+    }
+  }
+  return { configFile, credentialsFile, profiles };
+}
+
+const CREDENTIAL_SOURCES = ["EcsContainer", "Ec2InstanceMetadata", "Environment"];
+
+/**
+ * Follow a profile to where its credentials come from. Returns the steps it took, and whether
+ * any step assumes a role (the SDK then calls STS, and needs a region), or throws an Error whose
+ * message says which link is broken.
  */
 export async function resolveProfile(
   profiles: Profiles,
   name: string,
   env: Env,
-): Promise<string[]> {
+): Promise<{ steps: string[]; assumesRole: boolean }> {
   const steps: string[] = [];
+  let assumesRole = false;
   const seen = new Set<string>();
   for (let current = name;;) {
     if (seen.has(current)) throw new Error(`profile ${current} is part of a source_profile loop`);
     seen.add(current);
-    const profile = profiles.get(current);
+    const profile = profiles[current];
     if (!profile) {
-      const known = [...profiles.keys()].join(", ") || "none";
+      const known = Object.keys(profiles).join(", ") || "none";
       throw new Error(`profile ${current} is not in the file (profiles there: ${known})`);
     }
-    const roleArn = profile.get("role_arn");
-    if (roleArn && !/^arn:aws[\w-]*:iam::\d{12}:role\/\S+$/.test(roleArn)) {
-      throw new Error(`profile ${current} has role_arn '${roleArn}', which is not an IAM role ARN`);
+    const roleArn = profile.role_arn;
+    if (roleArn !== undefined) {
+      if (!parseRoleArn(roleArn)) {
+        throw new Error(
+          `profile ${current} has role_arn '${roleArn}', which is not an IAM role ARN`,
+        );
+      }
+      assumesRole = true;
     }
-    const process = profile.get("credential_process");
+    const process = profile.credential_process;
     if (process !== undefined) {
       const program = await checkProgram(process, env);
       steps.push(`${current}: credential_process ${program}`);
       if (roleArn) steps.push(`${current}: assumes ${roleArn} with them`);
-      return steps;
+      return { steps, assumesRole };
     }
-    const source = profile.get("source_profile");
+    const source = profile.source_profile;
     if (roleArn && source) {
       steps.push(`${current}: assumes ${roleArn} with profile ${source}`);
       current = source;
       continue;
     }
-    const credentialSource = profile.get("credential_source");
+    const credentialSource = profile.credential_source;
     if (roleArn && credentialSource) {
-      if (!["EcsContainer", "Ec2InstanceMetadata", "Environment"].includes(credentialSource)) {
+      if (!CREDENTIAL_SOURCES.includes(credentialSource)) {
         throw new Error(
-          `profile ${current} has credential_source '${credentialSource}', not EcsContainer, Ec2InstanceMetadata or Environment`,
+          `profile ${current} has credential_source '${credentialSource}', not ${
+            CREDENTIAL_SOURCES.join(", ")
+          }`,
         );
       }
       steps.push(`${current}: assumes ${roleArn} with credential_source ${credentialSource}`);
-      return steps;
+      return { steps, assumesRole };
     }
-    if (profile.has("aws_access_key_id")) {
-      steps.push(`${current}: static keys in the config file`);
-      return steps;
+    if (profile.aws_access_key_id !== undefined) {
+      steps.push(`${current}: static keys`);
+      return { steps, assumesRole };
     }
     throw new Error(
       `profile ${current} has neither credential_process nor role_arn with source_profile or credential_source`,

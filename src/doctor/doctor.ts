@@ -1,69 +1,144 @@
 // epicac doctor: find the set-up mistakes people hit with Pod Identity and cross-account access
 // (no association, a pod older than its association, an unreadable token, a profile typo, a
-// trust policy naming the wrong principal, a cache that cannot be used) and say how to fix
-// each. Exit 0 only if all pass. Every check runs under the run's deadline, and a check that
-// fails in an unexpected way is reported as failed: doctor never crashes on odd input.
+// missing region, a trust policy naming the wrong principal, a cache that cannot be used) and
+// say how to fix each. The chain is run by the same pipeline as a run, which reports each step
+// (the source, each hop) as it succeeds. Every check runs under the run's deadline, a fault is
+// reported once, and a check that fails in an unexpected way is reported as failed: doctor
+// never crashes on odd input. Exit 0 only if all pass.
 
-import type { ChainOptions } from "../chain/resolve.ts";
 import type { Credentials } from "../credentials.ts";
 import type { Deadline } from "../deadline.ts";
+import { UsageError } from "../errors.ts";
+import type { ChainOptions } from "../options.ts";
+import { type Plan, planChain, runChain, stsFor } from "../pipeline.ts";
+import { selectSource, sourceOf } from "../sources/select.ts";
+import type { Source } from "../sources/source.ts";
 import {
   type Check,
   checkCache,
-  checkChain,
   checkConfig,
   checkEnvironment,
-  checkSource,
   checkToken,
+  describeCredentials,
   failWith,
+  pass,
+  skip,
 } from "./checks.ts";
 import { formatJson, formatText } from "./report.ts";
 
 export async function runDoctor(
   options: ChainOptions,
+  cache: { dir: string } | undefined,
   json: boolean,
   deadline: Deadline,
 ): Promise<{ output: string; ok: boolean }> {
-  const checks: Check[] = [];
-  /** Run one step's checks, unless the deadline has passed; a throw becomes a failed check. */
-  const step = async (name: string, run: () => Promise<Check | Check[]>) => {
+  /** One step's checks, unless the deadline has passed; a throw becomes a failed check. */
+  const step = async (name: string, run: () => Check | Check[] | Promise<Check | Check[]>) => {
     if (deadline.signal.aborted) {
-      checks.push({
-        name,
-        status: "skip",
-        detail: `not run: the overall deadline of ${deadline.ms / 1000}s passed`,
-      });
-      return;
+      return [skip(name, `not run: the overall deadline of ${deadline.ms / 1000}s passed`)];
     }
     try {
-      checks.push(...[await run()].flat());
+      return [await run()].flat();
     } catch (error) {
-      checks.push(failWith(name, error));
+      if (error instanceof UsageError) throw error; // the command line is wrong: exit 2
+      return [failWith(name, error)];
     }
   };
 
-  await step("environment", () => Promise.resolve(checkEnvironment(options.env)));
-  await step("token", () => checkToken(options.env));
-  const [environment, token] = checks;
-  // Each fault is reported once: asking the source for credentials would only repeat an
-  // environment or token failure.
-  const blocked = environment?.status === "fail" && !options.source
+  const source = chosenSource(options);
+  const [environment] = await step("environment", () => checkEnvironment(options.env, source));
+  const [token] = environment.status === "fail" || !source
+    ? [skip("token", "no credentials source is configured")]
+    : await step("token", () => checkToken(options.env, source));
+  // Each fault is reported once: asking the source for credentials would only repeat it.
+  const blocked = environment.status === "fail"
     ? "no credentials source is configured"
-    : token?.status === "fail"
+    : token.status === "fail"
     ? "the token cannot be used (see above)"
     : undefined;
-  let credentials: Credentials | undefined;
-  await step("credentials", async () => {
-    if (blocked) return { name: "credentials", status: "skip", detail: blocked };
-    const source = await checkSource(options, deadline);
-    credentials = source.credentials;
-    return source.check;
-  });
-  await step("config", () => checkConfig(options.env));
-  await step("cache", () => checkCache(options));
-  await step("chain", () => checkChain(options, credentials, deadline));
+  const chain = blocked || !source
+    ? [skip("credentials", blocked ?? "no credentials source is configured")]
+    : await step(source.checkName, () => checkChain(options, source, deadline));
+  const config = await step("config", () => checkConfig(options.env));
+  const cached = await step("cache", () => checkCache(cache));
+  const [sourceCheck, ...hops] = chain;
+  const checks = [environment, token, sourceCheck, ...config, ...cached, ...hops];
   return {
     output: json ? formatJson(checks) : formatText(checks),
     ok: checks.every((c) => c.status !== "fail"),
   };
+}
+
+/** The source a run would use; undefined when none is set up (and none is asked for). */
+function chosenSource(options: ChainOptions): Source | undefined {
+  if (options.source) return sourceOf(options.source);
+  try {
+    return selectSource(undefined, options.env);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The source's check, then with --assume one check per hop and sts:GetCallerIdentity of the
+ * last: the pipeline reports each step as it succeeds, so the first step it did not report is
+ * the one that failed.
+ */
+async function checkChain(
+  options: ChainOptions,
+  source: Source,
+  deadline: Deadline,
+): Promise<Check[]> {
+  const checks: Check[] = [];
+  let plan: Plan;
+  try {
+    plan = planChain(options);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    // The hops cannot run (no region, say); a source that needs no STS can still be asked.
+    if (source.callsSts || options.assume.length === 0) return [failWith(source.checkName, error)];
+    const alone = await checkChain(
+      { ...options, assume: [], sessionFlagsGiven: [] },
+      source,
+      deadline,
+    );
+    return [alone[0], failWith("chain", error)];
+  }
+  let last: Credentials | undefined;
+  try {
+    last = await runChain(plan, deadline, {
+      source: ({ credentials }) =>
+        checks.push(
+          pass(
+            source.checkName,
+            `${source.describe(options.env)} answered with credentials ${
+              describeCredentials(credentials)
+            }`,
+          ),
+        ),
+      hop: (index, roleArn, credentials) =>
+        checks.push(
+          pass(
+            `hop ${index + 1}`,
+            `assumed ${roleArn}: credentials ${describeCredentials(credentials)}`,
+          ),
+        ),
+    });
+  } catch (error) {
+    const failed = checks.length === 0 ? source.checkName : `hop ${checks.length}`;
+    checks.push(failWith(failed, error));
+    return checks;
+  }
+  if (options.assume.length === 0) {
+    checks.push(skip("chain", "no --assume hops given"));
+    return checks;
+  }
+  try {
+    const { calls, settings } = await stsFor(plan, deadline);
+    const identity = await calls.getCallerIdentity(settings, last);
+    checks.push(pass("identity", `sts:GetCallerIdentity: ${identity.arn}`));
+  } catch (error) {
+    checks.push(failWith("identity", error));
+  }
+  return checks;
 }

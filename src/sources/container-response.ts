@@ -1,6 +1,7 @@
 // The container credentials endpoint's answer, turned into Credentials or a clear error.
 // Success is JSON; failures are plain text from Go's http.Error (the agent) or JSON (ECS).
 
+import { accountOf } from "../arn.ts";
 import {
   checkCredentials,
   type Credentials,
@@ -49,7 +50,7 @@ export function parseContainerResponse(response: TextResponse, where: string): C
       secretAccessKey: doc.SecretAccessKey,
       sessionToken: doc.Token,
       expiration,
-      accountId: doc.AccountId ?? accountFromArn(doc.RoleArn),
+      accountId: doc.AccountId ?? accountOf(doc.RoleArn),
     },
     where,
     HINT,
@@ -143,8 +144,4 @@ function endpointMessage(response: TextResponse, json: unknown, holdsSecrets: bo
 function describeBody(response: TextResponse): string {
   const type = response.contentType.split(";")[0].trim() || "no content type";
   return `${type}, ${new TextEncoder().encode(response.body).byteLength} bytes`;
-}
-
-function accountFromArn(arn: unknown): string | undefined {
-  return typeof arn === "string" ? arn.match(/^arn:[\w-]+:(?:iam|sts)::(\d{12}):/)?.[1] : undefined;
 }

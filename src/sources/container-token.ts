@@ -1,19 +1,13 @@
 // The Authorization token for the container credentials endpoint. The token file is read on
 // every run, because the kubelet rotates the projected service-account token.
 
+import type { Env } from "../env.ts";
 import { EpicacError } from "../errors.ts";
-import { readFailure, readTextFile } from "../read-file.ts";
-import type { Env } from "./container-uri.ts";
-import { checkToken } from "./token.ts";
-
-export interface AuthorizationToken {
-  value: string;
-  /** Where it came from, for messages: the file path or the variable name. */
-  origin: string;
-}
+import { readFailure, readSmallFile } from "../small-file.ts";
+import { checkToken, type Token } from "./token.ts";
 
 /** The token from AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE, else AWS_CONTAINER_AUTHORIZATION_TOKEN. */
-export async function readAuthorizationToken(env: Env): Promise<AuthorizationToken | undefined> {
+export async function readAuthorizationToken(env: Env): Promise<Token | undefined> {
   const file = env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE;
   if (file) return check(await readTokenFile(file), `token file ${file}`);
   const inline = env.AWS_CONTAINER_AUTHORIZATION_TOKEN;
@@ -23,7 +17,7 @@ export async function readAuthorizationToken(env: Env): Promise<AuthorizationTok
 
 async function readTokenFile(path: string): Promise<string> {
   try {
-    return await readTextFile(path);
+    return await readSmallFile(path);
   } catch (error) {
     throw new EpicacError(
       `cannot read the token file ${path} (AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE): ${
@@ -34,9 +28,6 @@ async function readTokenFile(path: string): Promise<string> {
   }
 }
 
-function check(raw: string, origin: string): AuthorizationToken {
-  return {
-    value: checkToken(raw, `the ${origin}`, "the kubelet has written the service-account token"),
-    origin,
-  };
+function check(raw: string, origin: string): Token {
+  return checkToken(raw, origin, "the kubelet has written the service-account token");
 }

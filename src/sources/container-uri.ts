@@ -4,6 +4,7 @@
 // variables are set, the full URI wins (EKS sets only it, ECS only the relative one; the SDKs
 // prefer the relative one).
 
+import type { Env } from "../env.ts";
 import { EpicacError } from "../errors.ts";
 
 export const ECS_AGENT_ORIGIN = "http://169.254.170.2";
@@ -14,8 +15,6 @@ const PLAIN_HTTP_HOSTS = new Set([
   "localhost",
   "[::1]",
 ]);
-
-export type Env = Record<string, string | undefined>;
 
 /** The URI from AWS_CONTAINER_CREDENTIALS_FULL_URI, else the ECS relative URI; checked. */
 export function resolveContainerUri(env: Env): URL {
@@ -38,7 +37,12 @@ export function resolveContainerUri(env: Env): URL {
     const url = parse(ECS_AGENT_ORIGIN + relative, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
     return checkContainerUri(url, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
   }
-  throw new EpicacError(
+  throw noContainerUri();
+}
+
+/** The error when neither variable is set: what EKS Pod Identity sets, and when. */
+export function noContainerUri(): EpicacError {
+  return new EpicacError(
     "AWS_CONTAINER_CREDENTIALS_FULL_URI is not set (nor AWS_CONTAINER_CREDENTIALS_RELATIVE_URI)",
     "check that the pod's service account has an EKS Pod Identity association and that the pod " +
       "was started after it was created; restart the pod if not",

@@ -1,31 +1,67 @@
-// IRSA credentials: the projected web identity token exchanged for the role in AWS_ROLE_ARN with
-// an unsigned sts:AssumeRoleWithWebIdentity. The token file is read fresh on every run.
+// The web identity source (IRSA): the projected token in AWS_WEB_IDENTITY_TOKEN_FILE, read
+// afresh on every run, exchanged for the role in AWS_ROLE_ARN with an unsigned
+// sts:AssumeRoleWithWebIdentity. STS is handed in by the pipeline, never loaded here.
 
-import type { Credentials } from "../credentials.ts";
+import { checkRoleArn } from "../arn.ts";
+import type { Env } from "../env.ts";
 import { EpicacError } from "../errors.ts";
 import { debug } from "../log.ts";
-import { readFailure, readTextFile } from "../read-file.ts";
-import type { SessionOptions } from "../chain/session.ts";
-import type { StsSettings } from "../chain/sts-settings.ts";
-import type { Env } from "./container-uri.ts";
-import { checkToken } from "./token.ts";
+import { readFailure, readSmallFile } from "../small-file.ts";
+import type { Source, SourceContext, SourceCredentials } from "./source.ts";
+import { checkToken, type Token, tokenIdentity } from "./token.ts";
 
 export interface WebIdentityConfig {
   tokenFile: string;
   roleArn: string;
 }
 
-/** The IRSA variables, when both are set. */
+/** The IRSA variables, when both are set; AWS_ROLE_ARN is checked like an --assume ARN. */
 export function webIdentityConfig(env: Env): WebIdentityConfig | undefined {
   const tokenFile = env.AWS_WEB_IDENTITY_TOKEN_FILE;
   const roleArn = env.AWS_ROLE_ARN;
-  return tokenFile && roleArn ? { tokenFile, roleArn } : undefined;
+  if (!tokenFile || !roleArn) return undefined;
+  return { tokenFile, roleArn: checkRoleArn(roleArn, "AWS_ROLE_ARN").arn };
 }
 
-export async function readWebIdentityToken(tokenFile: string): Promise<string> {
+export const webIdentitySource: Source = {
+  kind: "web-identity",
+  checkName: "web identity",
+  callsSts: true,
+  sessionFlags: ["sessionName", "duration"],
+  isConfigured: (env) => Boolean(env.AWS_WEB_IDENTITY_TOKEN_FILE && env.AWS_ROLE_ARN),
+  notConfigured: () =>
+    new EpicacError(
+      "--source web-identity needs AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN, and one is not set",
+      "check that the service account is annotated with eks.amazonaws.com/role-arn and the pod was restarted after it",
+    ),
+  describeSetUp(env) {
+    const config = required(env);
+    return `IRSA: AWS_ROLE_ARN=${config.roleArn}, AWS_WEB_IDENTITY_TOKEN_FILE=${config.tokenFile}`;
+  },
+  readToken: (env) => readWebIdentityToken(required(env).tokenFile),
+  async identity(env) {
+    const config = required(env);
+    const token = await readWebIdentityToken(config.tokenFile);
+    return {
+      kind: "web-identity",
+      roleArn: config.roleArn,
+      token: await tokenIdentity(token.value),
+    };
+  },
+  describe: (env) => required(env).roleArn,
+  getCredentials,
+};
+
+function required(env: Env): WebIdentityConfig {
+  const config = webIdentityConfig(env);
+  if (!config) throw webIdentitySource.notConfigured();
+  return config;
+}
+
+export async function readWebIdentityToken(tokenFile: string): Promise<Token> {
   let raw: string;
   try {
-    raw = await readTextFile(tokenFile);
+    raw = await readSmallFile(tokenFile);
   } catch (error) {
     throw new EpicacError(
       `cannot read the web identity token file ${tokenFile} (AWS_WEB_IDENTITY_TOKEN_FILE): ${
@@ -36,18 +72,22 @@ export async function readWebIdentityToken(tokenFile: string): Promise<string> {
   }
   return checkToken(
     raw,
-    `the web identity token file ${tokenFile}`,
+    `web identity token file ${tokenFile}`,
     "the kubelet has written the token",
   );
 }
 
-export async function getWebIdentityCredentials(
-  config: WebIdentityConfig,
-  session: SessionOptions,
-  settings: StsSettings,
-): Promise<Credentials> {
+async function getCredentials(context: SourceContext): Promise<SourceCredentials> {
+  const config = required(context.env);
   const token = await readWebIdentityToken(config.tokenFile);
   debug(`source: web identity token ${config.tokenFile} for ${config.roleArn}`);
-  const sts = await import("../chain/sts.ts");
-  return sts.assumeRoleWithWebIdentity(settings, token, config.tokenFile, config.roleArn, session);
+  const { calls, settings } = await context.sts();
+  const credentials = await calls.assumeRoleWithWebIdentity(
+    settings,
+    token.value,
+    config.tokenFile,
+    config.roleArn,
+    context.session,
+  );
+  return { credentials, principal: `the session of ${config.roleArn}` };
 }

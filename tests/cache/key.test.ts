@@ -1,16 +1,17 @@
-// src/cache/key.ts: one cache entry per distinct result. The key must change with every input
-// that changes the credentials, must not change when the kubelet re-signs the same token, and
-// must never carry the token itself.
+// The cache key of a run (src/cache/key.ts over the inputs commands/credentials.ts gives it): one
+// entry per distinct result. The key must change with every input that changes the
+// credentials, must not change when the kubelet re-signs the same token, and must never carry
+// the token itself.
 
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cacheKey, tokenIdentity } from "../../src/cache/key.ts";
-import { type ChainOptions, resolveChain } from "../../src/chain/resolve.ts";
-import { DEFAULT_RETRY_POLICY } from "../../src/http/retry.ts";
+import { cacheKeyFor } from "../../src/commands/credentials.ts";
+import { type ChainOptions, DEFAULTS } from "../../src/options.ts";
+import { planChain } from "../../src/pipeline.ts";
+import { fakeJwt } from "../support/jwt.ts";
 
 const DEST = "arn:aws:iam::222222222222:role/dest";
 const THIRD = "arn:aws:iam::333333333333:role/third";
@@ -20,16 +21,8 @@ let files = 0;
 
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-const b64url = (text: string) =>
-  btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-
 /** A JWT-shaped token with these claims and a random signature. */
-function jwt(claims: Record<string, unknown>, kid = "key-1"): string {
-  const signature = b64url(crypto.getRandomValues(new Uint8Array(64)).join(","));
-  return `${b64url(JSON.stringify({ alg: "RS256", kid }))}.${
-    b64url(JSON.stringify(claims))
-  }.${signature}`;
-}
+const jwt = (claims: Record<string, unknown>, kid = "key-1") => fakeJwt(claims, { kid });
 
 const CLAIMS = {
   iss: "https://oidc.eks.us-west-2.amazonaws.com/id/ABCDEF",
@@ -53,9 +46,10 @@ function options(overrides: Partial<ChainOptions> = {}, token = jwt(CLAIMS)): Ch
     },
     assume: [DEST],
     session: { sessionName: "app-pod", tags: [] },
-    sts: { region: "us-west-2", endpoint: undefined, timeoutMs: 1000, retries: 3 },
-    timeoutMs: 1000,
-    retry: DEFAULT_RETRY_POLICY,
+    sessionFlagsGiven: [],
+    region: "us-west-2",
+    timeoutMs: DEFAULTS.timeoutMs,
+    retry: { retries: 3, baseDelayMs: 100, maxDelayMs: 1000, deadlineMs: 5000 },
     ...overrides,
   };
 }
@@ -67,7 +61,7 @@ function irsa(token: string, roleArn = IRSA_ROLE): ChainOptions {
 }
 
 /** The key of a run with these options, as the run computes it. */
-const keyOf = (o: ChainOptions) => cacheKey(o, resolveChain(o));
+const keyOf = (o: ChainOptions) => cacheKeyFor(planChain(o));
 
 async function assertDiffer(a: ChainOptions, b: ChainOptions, what: string): Promise<void> {
   assert.notEqual(await keyOf(a), await keyOf(b), `the key ignores ${what}`);
@@ -136,29 +130,12 @@ test("a token re-signed or rotated with the same claims keeps the key", async ()
   assert.equal(await keyOf(irsa(jwt(CLAIMS))), await keyOf(irsa(jwt({ ...CLAIMS, iat: 7 }))));
 });
 
-test("a token that is not a JWT contributes its SHA-256", async () => {
-  const token = "ecs-agent-token-0123456789abcdef";
-  assert.deepEqual(tokenIdentity(token), {
-    sha256: createHash("sha256").update(token).digest("hex"),
-  });
-  // Three dot-separated parts that do not decode to claims with a subject are not a JWT.
-  for (const notJwt of ["a.b.c", `${b64url("{}")}.${b64url('{"iss":"x"}')}.sig`, "x.!!!.y"]) {
-    assert.deepEqual(Object.keys(tokenIdentity(notJwt) as object), ["sha256"], notJwt);
-  }
+test("a token that is not a JWT contributes only its hash", async () => {
   await assertDiffer(
     options({}, "ecs-agent-token-0123456789abcdef"),
     options({}, "ecs-agent-token-0123456789abcdeg"),
     "a non-JWT token",
   );
-});
-
-test("a JWT contributes its issuer, subject and audience", () => {
-  assert.deepEqual(tokenIdentity(jwt(CLAIMS)), {
-    iss: CLAIMS.iss,
-    sub: CLAIMS.sub,
-    aud: CLAIMS.aud,
-  });
-  assert.deepEqual(tokenIdentity(jwt({ sub: "s" })), { iss: null, sub: "s", aud: null });
 });
 
 test("no token and a token give different keys", async () => {
@@ -199,21 +176,16 @@ test("the key differs by each session field", async () => {
 
 test("the key differs by STS region and endpoint", async () => {
   const token = jwt(CLAIMS);
-  const sts = options({}, token).sts;
-  await assertDiffer(
-    options({ sts }, token),
-    options({ sts: { ...sts, region: "eu-west-1" } }, token),
-    "the region",
-  );
+  await assertDiffer(options({}, token), options({ region: "eu-west-1" }, token), "the region");
   // The region the run uses counts, wherever it comes from.
-  const fromEnv = options({ sts: { ...sts, region: undefined } }, token);
+  const fromEnv = options({ region: undefined }, token);
   fromEnv.env.AWS_REGION = "us-west-2";
-  assert.equal(await keyOf(fromEnv), await keyOf(options({ sts }, token)));
+  assert.equal(await keyOf(fromEnv), await keyOf(options({}, token)));
   fromEnv.env.AWS_REGION = "eu-central-1";
-  await assertDiffer(options({ sts }, token), fromEnv, "AWS_REGION");
+  await assertDiffer(options({}, token), fromEnv, "AWS_REGION");
   await assertDiffer(
-    options({ sts }, token),
-    options({ sts: { ...sts, endpoint: "https://sts.us-west-2.amazonaws.com" } }, token),
+    options({}, token),
+    options({ stsEndpoint: "https://sts.us-west-2.amazonaws.com" }, token),
     "--sts-endpoint",
   );
 });
@@ -262,16 +234,16 @@ test("timeouts and retries do not change the key", async () => {
   const a = options({}, token);
   const b = options({
     timeoutMs: 5000,
-    retry: { ...DEFAULT_RETRY_POLICY, retries: 0, deadlineMs: 60_000 },
-    sts: { ...a.sts, timeoutMs: 5000, retries: 0 },
+    retry: { ...a.retry, retries: 0, deadlineMs: 60_000 },
   }, token);
   assert.equal(await keyOf(a), await keyOf(b));
 });
 
-test("neither the key nor the token's identity contains the token", async () => {
+test("neither the key nor the source's identity contains the token", async () => {
   for (const token of [jwt(CLAIMS), "plain-ecs-token-0123456789abcdef"]) {
-    const key = await keyOf(options({}, token));
-    const identity = JSON.stringify(tokenIdentity(token));
+    const o = options({}, token);
+    const key = await keyOf(o);
+    const identity = JSON.stringify(await planChain(o).source.identity(o.env));
     for (const text of [key, identity]) {
       assert.ok(!text.includes(token));
       // Nor any of its parts: a JWT's signature is what makes it usable.

@@ -5,7 +5,6 @@
 
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import {
   existsSync,
   mkdirSync,
@@ -52,11 +51,11 @@ function plant(path: string, pid: number, endsAt: number, namespace = NAMESPACE)
   writeFileSync(path, `epicac-lock ${pid} ${namespace} ${endsAt} planted\n`, { mode: 0o600 });
 }
 
-/** The pid of a process that has just exited (and been reaped). */
+/** A pid no process of this namespace has: the highest free one below the kernel's limit. */
 function deadPid(): number {
-  const child = spawnSync("true");
-  assert.ok(child.pid);
-  return child.pid;
+  const max = Number(readFileSync("/proc/sys/kernel/pid_max", "utf8"));
+  for (let pid = max - 1; pid > 1; pid--) if (!existsSync(`/proc/${pid}`)) return pid;
+  assert.fail("no free pid");
 }
 
 async function fault(promise: Promise<unknown>): Promise<CacheFault> {

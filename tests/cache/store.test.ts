@@ -4,7 +4,6 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import {
   chmodSync,
   chownSync,
@@ -382,16 +381,6 @@ test(
     const dir = cacheDir();
     writeEntry(dir, KEY, credentials(null));
     assert.deepEqual(readdirSync(dir), []);
-  }),
-);
-
-test(
-  "readEntry ignores a FIFO at the entry's path without blocking on it",
-  scratch(() => {
-    const dir = cacheDir();
-    execFileSync("mkfifo", ["-m", "600", entryPath(dir, KEY)]);
-    // Opening a FIFO for reading blocks until a writer comes: this test would hang.
-    assert.equal(readEntry(dir, KEY, 0), undefined);
   }),
 );
 

@@ -9,21 +9,24 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import {
-  getWebIdentityCredentials,
-  readWebIdentityToken,
+  readWebIdentityToken as readToken,
+  type WebIdentityConfig,
   webIdentityConfig,
+  webIdentitySource,
 } from "../../src/sources/web-identity.ts";
-import type { SessionOptions } from "../../src/chain/session.ts";
-import type { StsSettings } from "../../src/chain/sts-settings.ts";
+import { startDeadline } from "../../src/deadline.ts";
+import { loadSts } from "../../src/sts/load.ts";
+import type { SessionOptions } from "../../src/sts/session.ts";
+import type { StsSettings } from "../../src/sts/settings.ts";
 import { EpicacError } from "../../src/errors.ts";
 import { redact } from "../../src/redact.ts";
-import { startStsStub, type StsStub } from "../support/sts-stub.ts";
+import { type FakeSts, startFakeSts } from "../fakes/sts.ts";
 
 const FILE = "AWS_WEB_IDENTITY_TOKEN_FILE";
 const ROLE = "arn:aws:iam::111122223333:role/irsa";
 const IS_ROOT = process.getuid?.() === 0;
 let dir = "";
-let stub: StsStub | undefined;
+let stub: FakeSts | undefined;
 let serial = 0;
 
 /**
@@ -33,7 +36,7 @@ let serial = 0;
 function scenario(fn: () => Promise<void>, sts = false): () => Promise<void> {
   return async () => {
     dir = mkdtempSync(join(tmpdir(), "epicac-irsa-"));
-    if (sts) stub = await startStsStub();
+    if (sts) stub = await startFakeSts();
     try {
       await fn();
     } finally {
@@ -70,6 +73,31 @@ const settings = (): StsSettings => ({
   retries: 0,
 });
 const SESSION: SessionOptions = { sessionName: "irsa-pod", tags: [] };
+
+/** The token's value, as the source reads it. */
+const readWebIdentityToken = async (path: string) => (await readToken(path)).value;
+
+/** The source's credentials for `config`, with STS handed in as the pipeline hands it. */
+async function getWebIdentityCredentials(
+  config: WebIdentityConfig,
+  session: SessionOptions,
+  sts: StsSettings,
+) {
+  const deadline = startDeadline(10_000);
+  try {
+    const { credentials } = await webIdentitySource.getCredentials({
+      env: { AWS_WEB_IDENTITY_TOKEN_FILE: config.tokenFile, AWS_ROLE_ARN: config.roleArn },
+      session,
+      timeoutMs: sts.timeoutMs,
+      retry: { retries: 0, baseDelayMs: 100, maxDelayMs: 1000, deadlineMs: 10_000 },
+      deadline,
+      sts: async () => ({ calls: await loadSts(), settings: sts }),
+    });
+    return credentials;
+  } finally {
+    deadline.cancel();
+  }
+}
 
 test("webIdentityConfig needs both IRSA variables, non-empty", () => {
   assert.deepEqual(webIdentityConfig({ [FILE]: "/t", AWS_ROLE_ARN: ROLE }), {

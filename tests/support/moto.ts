@@ -7,7 +7,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import type { AgentCredentials } from "./agent.ts";
+import type { AgentCredentials } from "../fakes/agent.ts";
 import { runProcess } from "./epicac.ts";
 
 export const BOOTSTRAP = fileURLToPath(new URL("./moto_bootstrap.py", import.meta.url));

@@ -1,0 +1,220 @@
+// What scripts/build promises, checked against what `make build` left in dist/: checksums that
+// verify, Bun binaries that name their version and architecture, ELF files for the architecture
+// their name says, linked against glibc. And the Deno side, in a scratch copy so dist/ is not
+// disturbed: without a usable denort it fails plainly and leaves no binary behind.
+
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  closeSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { Buffer } from "node:buffer";
+import { type AddressInfo, createServer, type Server } from "node:net";
+import { arch, tmpdir } from "node:os";
+import { join } from "node:path";
+import { binaryTarget, ROOT, runEpicac, runProcess } from "../support/epicac.ts";
+
+const DIST = `${ROOT}dist`;
+const VERSION: string = JSON.parse(readFileSync(`${ROOT}package.json`, "utf8")).version;
+// The Bun the Makefile pins is the one the binaries must report.
+const BUN_VERSION = /^BUN_VERSION\s*:=\s*(\S+)$/m.exec(readFileSync(`${ROOT}Makefile`, "utf8"))
+  ?.[1];
+const NATIVE = arch() === "arm64" ? "arm64" : "amd64";
+
+const ARCHES = {
+  amd64: { machine: 0x3e, loader: "/lib64/ld-linux-x86-64.so.2", node: "x64" },
+  arm64: { machine: 0xb7, loader: "/lib/ld-linux-aarch64.so.1", node: "arm64" },
+} as const;
+type Arch = keyof typeof ARCHES;
+
+/** The first `length` bytes at `offset`, without reading a 100 MiB file whole. */
+function readBytes(file: string, offset: number, length: number): Buffer {
+  const fd = openSync(file, "r");
+  try {
+    const buffer = Buffer.alloc(length);
+    assert.equal(readSync(fd, buffer, 0, length, offset), length, `${file} is too short`);
+    return buffer;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The ELF64 header fields these tests need, and the PT_INTERP path if there is one. */
+function elfInfo(file: string) {
+  const header = readBytes(file, 0, 64);
+  assert.deepEqual([...header.subarray(0, 4)], [0x7f, 0x45, 0x4c, 0x46], `${file}: not an ELF`);
+  const info = {
+    class64: header[4] === 2,
+    littleEndian: header[5] === 1,
+    machine: header.readUInt16LE(18),
+    interpreter: undefined as string | undefined,
+  };
+  const phoff = Number(header.readBigUInt64LE(0x20));
+  const phentsize = header.readUInt16LE(0x36);
+  const phnum = header.readUInt16LE(0x38);
+  const table = readBytes(file, phoff, phentsize * phnum);
+  for (let i = 0; i < phnum; i++) {
+    const entry = table.subarray(i * phentsize, (i + 1) * phentsize);
+    if (entry.readUInt32LE(0) !== 3) continue; // PT_INTERP
+    const path = readBytes(
+      file,
+      Number(entry.readBigUInt64LE(8)),
+      Number(entry.readBigUInt64LE(32)),
+    );
+    info.interpreter = path.toString("latin1").replace(/\0+$/, "");
+  }
+  return info;
+}
+
+test("dist/SHA256SUMS verifies with sha256sum -c and lists exactly the epicac-* files in dist/", async () => {
+  const sums = readFileSync(`${DIST}/SHA256SUMS`, "utf8");
+  const lines = sums.split("\n").filter(Boolean);
+  for (const line of lines) assert.match(line, /^[0-9a-f]{64} {2}epicac-[a-z0-9-]+$/);
+  const listed = lines.map((line) => line.slice(66)).sort();
+  const present = readdirSync(DIST).filter((name) => name.startsWith("epicac-")).sort();
+  assert.deepEqual(listed, present);
+  // Bun binaries always build, so they are always there to check.
+  assert.ok(listed.includes("epicac-bun-linux-amd64") && listed.includes("epicac-bun-linux-arm64"));
+  const check = await runProcess("sha256sum", ["--check", "--strict", "SHA256SUMS"], {
+    cwd: DIST,
+  });
+  assert.equal(check.code, 0, `sha256sum -c: ${check.stdout}${check.stderr}`);
+});
+
+for (const binaryArch of ["amd64", "arm64"] as const) {
+  const name = `epicac-bun-linux-${binaryArch}`;
+  const file = `${DIST}/${name}`;
+  const expected = ARCHES[binaryArch];
+
+  test(`dist/${name} reports epicac ${VERSION} (bun ${BUN_VERSION}, linux-${expected.node})`, async () => {
+    assert.ok(BUN_VERSION, "the Makefile pins BUN_VERSION");
+    const result = await runEpicac(binaryTarget("bun", binaryArch), ["--version"]);
+    assert.equal(result.code, 0, `exit code (stderr: ${result.stderr})`);
+    assert.equal(result.stderr, "");
+    assert.equal(result.stdout, `epicac ${VERSION} (bun ${BUN_VERSION}, linux-${expected.node})\n`);
+  });
+
+  test(`dist/${name} is a 64-bit little-endian ELF for ${binaryArch}`, () => {
+    const elf = elfInfo(file);
+    assert.ok(elf.class64 && elf.littleEndian, "ELFCLASS64, ELFDATA2LSB");
+    assert.equal(
+      elf.machine,
+      expected.machine,
+      `e_machine 0x${elf.machine.toString(16)}, not ${binaryArch}`,
+    );
+  });
+
+  test(`dist/${name} is dynamically linked against glibc (${expected.loader})`, async () => {
+    assert.equal(elfInfo(file).interpreter, expected.loader, "ELF interpreter");
+    // The loader's own list of what it would load: ldd here, or the arm64 loader under qemu.
+    let list;
+    if (binaryArch === NATIVE) list = await runProcess("ldd", [file]);
+    else if (binaryArch === "arm64") {
+      list = await runProcess("qemu-aarch64", [
+        "-L",
+        "/usr/aarch64-linux-gnu",
+        "/usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1",
+        "--list",
+        file,
+      ]);
+    } else return; // an amd64 binary on an arm64 machine: the interpreter is what we can check
+    assert.equal(list.code, 0, `listing libraries: ${list.stderr}`);
+    // Only glibc's own libraries (as the README lists), which every glibc base image has.
+    const libraries = [...list.stdout.matchAll(/^\s*(lib\S+) => \/\S+/gm)].map((m) => m[1]);
+    assert.deepEqual(libraries.sort(), ["libc.so.6", "libdl.so.2", "libm.so.6", "libpthread.so.0"]);
+  });
+}
+
+// The Deno side of scripts/build, run in a scratch copy of what it reads so dist/ is untouched.
+let scratch = "";
+let noNetwork: Server; // the proxy the scratch builds use: it drops every connection
+let proxyConnections = 0;
+
+before(async () => {
+  scratch = mkdtempSync(join(tmpdir(), "epicac-build-"));
+  mkdirSync(`${scratch}/scripts`);
+  for (const path of ["src", "package.json", "deno.json", "scripts/build"]) {
+    cpSync(`${ROOT}${path}`, `${scratch}/${path}`, { recursive: true });
+  }
+  cpSync(`${ROOT}scripts/deno-permissions.ts`, `${scratch}/scripts/deno-permissions.ts`);
+  symlinkSync(`${ROOT}node_modules`, `${scratch}/node_modules`);
+  noNetwork = createServer((socket) => {
+    proxyConnections++;
+    socket.destroy();
+  });
+  await new Promise<void>((resolve) => noNetwork.listen(0, "127.0.0.1", resolve));
+});
+
+after(async () => {
+  await new Promise((resolve) => noNetwork?.close(resolve));
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+/** `scripts/build deno` in the scratch copy: a fresh DENO_DIR (no cached denort), no network. */
+function buildDeno(env: Record<string, string> = {}) {
+  const proxy = `http://127.0.0.1:${(noNetwork.address() as AddressInfo).port}`;
+  const denoDir = mkdtempSync(join(tmpdir(), "epicac-build-deno-dir-"));
+  return runProcess(`${scratch}/scripts/build`, ["deno"], {
+    env: { DENO_DIR: denoDir, HTTPS_PROXY: proxy, HTTP_PROXY: proxy, ...env },
+    killAfterMs: 120_000,
+  }).finally(() => rmSync(denoDir, { recursive: true, force: true }));
+}
+
+function denoBinariesIn(dir: string): string[] {
+  return readdirSync(dir).filter((name) => name.startsWith("epicac-deno-"));
+}
+
+test("scripts/build deno with DENORT_BIN set to a full deno (a REPL, not epicac) fails and leaves no Deno binary", async () => {
+  rmSync(`${scratch}/dist`, { recursive: true, force: true });
+  mkdirSync(`${scratch}/dist`);
+  // Another binary already in dist/, and checksums from an earlier build that listed a Deno one.
+  writeFileSync(`${scratch}/dist/epicac-bun-linux-amd64`, "stand-in for a Bun binary\n");
+  writeFileSync(`${scratch}/dist/SHA256SUMS`, `${"0".repeat(64)}  epicac-deno-linux-amd64\n`);
+
+  const result = await buildDeno({ DENORT_BIN: `${ROOT}.tools/bin/deno` });
+  assert.notEqual(result.code, 0, `it must fail (stdout: ${result.stdout})`);
+  assert.deepEqual(denoBinariesIn(`${scratch}/dist`), []);
+  // The binary for this machine's architecture was built on the full deno, ran, and was deleted.
+  assert.match(
+    result.stderr,
+    new RegExp(`dist/epicac-deno-linux-${NATIVE} does not run as epicac .*deleted`),
+  );
+  for (const a of Object.keys(ARCHES) as Arch[]) {
+    assert.match(result.stderr, new RegExp(`dist/epicac-deno-linux-${a} (NOT BUILT|does not run)`));
+    assert.match(result.stdout, new RegExp(`not built +dist/epicac-deno-linux-${a}`));
+  }
+  // The checksums now describe what is there, and nothing that was deleted.
+  const sums = readFileSync(`${scratch}/dist/SHA256SUMS`, "utf8");
+  assert.match(sums, /^[0-9a-f]{64} {2}epicac-bun-linux-amd64\n$/);
+  const check = await runProcess("sha256sum", ["--check", "--strict", "SHA256SUMS"], {
+    cwd: `${scratch}/dist`,
+  });
+  assert.equal(check.code, 0, check.stdout + check.stderr);
+});
+
+test("scripts/build deno without DENORT_BIN and without network says NOT BUILT and names DENORT_BIN", async () => {
+  rmSync(`${scratch}/dist`, { recursive: true, force: true });
+  mkdirSync(`${scratch}/dist`);
+  const connectionsBefore = proxyConnections;
+
+  const result = await buildDeno();
+  assert.notEqual(result.code, 0, `it must fail (stdout: ${result.stdout})`);
+  assert.ok(proxyConnections > connectionsBefore, "deno compile tried to download its runtime");
+  assert.deepEqual(denoBinariesIn(`${scratch}/dist`), []);
+  for (const a of Object.keys(ARCHES) as Arch[]) {
+    const line = result.stderr.split("\n").find((l) => l.includes(`dist/epicac-deno-linux-${a}`));
+    assert.ok(line, `stderr names dist/epicac-deno-linux-${a}: ${result.stderr}`);
+    assert.match(line, /NOT BUILT/);
+    assert.match(line, /DENORT_BIN/);
+  }
+});

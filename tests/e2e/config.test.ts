@@ -1,0 +1,91 @@
+// epicac config end to end: the proof that counts. botocore (the AWS CLI) loads every generated
+// profile and resolves it through the compiled binary, against moto checking every signature and
+// permission. (What it prints, and its refusals: tests/commands/config.test.ts.)
+
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Agent } from "../fakes/agent.ts";
+import { runEpicac, runnableTargets, runProcess, sourceTarget } from "../support/epicac.ts";
+import type { Moto } from "../support/moto.ts";
+import { type Pod, startPod } from "../support/pod.ts";
+import { fakeJwt } from "../support/jwt.ts";
+
+test("config --help is printed by the command, exit 0", async () => {
+  const result = await runEpicac(sourceTarget(), ["config", "--help"], { env: {} });
+  assert.equal(result.code, 0);
+  for (
+    const flag of [
+      "--profile",
+      "--binary",
+      "--assume",
+      "--region",
+      "--external-id",
+      "--source-profile",
+    ]
+  ) assert.ok(result.stdout.includes(flag), flag);
+});
+
+// Resolution through botocore, for each native binary (a config names one program path).
+const TOKEN = fakeJwt({ sub: "system:serviceaccount:app:app" }, { signature: "Y29uZmln" });
+let pod: Pod;
+let moto: Moto;
+let agent: Agent;
+let dir: string;
+
+before(async () => {
+  pod = await startPod("config", TOKEN);
+  ({ moto, agent, dir } = pod);
+});
+
+after(() => pod?.close());
+
+for (const target of runnableTargets().filter((t) => t.command.length === 1 && !t.emulated)) {
+  for (const mode of ["source_profile chains", "--assume profiles"]) {
+    test(`${target.name}: every profile of a generated config (${mode}) resolves with botocore`, async () => {
+      // moto has one account: both destinations are its dest role.
+      const args = [
+        "config",
+        "--profile",
+        `prod=${moto.roleArn("dest")}`,
+        "--profile",
+        `audit=${moto.roleArn("dest")}`,
+        "--binary",
+        target.command[0],
+        "--region",
+        moto.region,
+      ];
+      if (mode === "--assume profiles") args.push("--assume");
+      const generated = await runEpicac(target, args, { env: {} });
+      assert.equal(generated.code, 0, generated.stderr);
+      const home = mkdtempSync(join(dir, "home-"));
+      writeFileSync(join(home, "config"), generated.stdout);
+      for (const profile of ["prod", "audit"]) {
+        const result = await runProcess("aws", [
+          "sts",
+          "get-caller-identity",
+          "--profile",
+          profile,
+          "--output",
+          "json",
+        ], {
+          env: {
+            HOME: mkdtempSync(join(home, `${profile}-`)),
+            AWS_CONFIG_FILE: join(home, "config"),
+            AWS_ENDPOINT_URL_STS: moto.endpoint,
+            AWS_CONTAINER_CREDENTIALS_FULL_URI: agent.url(),
+            AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: pod.tokenFile,
+          },
+          killAfterMs: 60_000,
+        });
+        assert.equal(result.code, 0, `${profile}: ${result.stderr}`);
+        assert.match(
+          JSON.parse(result.stdout).Arn,
+          /^arn:aws:sts::\d{12}:assumed-role\/dest\//,
+          profile,
+        );
+      }
+    });
+  }
+}
