@@ -1,8 +1,8 @@
 // The failures epicac reports: an EpicacError says what failed and what to check; its class says
 // whether trying again may help (http/retry.ts and the STS client read that). An error of any
 // other kind reaching main.ts is a bug, described as "unexpected". exitCodeFor gives a failed
-// run's exit code (a usage error 2, anything else 1); a command that ends normally sets its own
-// (doctor: 1 when a check failed).
+// run's exit code (a usage or set-up error 2, anything else 1); a command that ends normally sets
+// its own (doctor: 1 when a check failed).
 
 import { oneLine } from "./redact.ts";
 
@@ -43,6 +43,15 @@ export class UsageError extends EpicacError {
   }
 }
 
+/**
+ * A long-running command cannot start as it is set up (serve: its token file, its address, a
+ * chain that cannot run): exit 2, like a usage error, with what to fix as the hint.
+ */
+export class SetupError extends EpicacError {
+  /** The class's name, kept through minification. */
+  override name = "SetupError";
+}
+
 /** A network-level failure: refused, reset, DNS, TLS. Worth another attempt. */
 export class ConnectionError extends EpicacError {
   override name = "ConnectionError";
@@ -80,7 +89,7 @@ export function invalidValue(origin: string, message: string): EpicacError {
 }
 
 export function exitCodeFor(error: unknown): number {
-  return error instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE;
+  return error instanceof UsageError || error instanceof SetupError ? EXIT_USAGE : EXIT_FAILURE;
 }
 
 /** The single stderr line for a failure: "epicac: <message> (<hint>)", redacted. Never throws. */

@@ -1,20 +1,21 @@
-// Everything epicac writes to stderr: --debug step lines and the final error line.
-// Both go through redact(), so a secret cannot reach stderr by either route.
+// Everything epicac writes to stderr: --debug step lines, the final error line, and the event
+// lines of a long-running command.
+// All go through redact(), so a secret cannot reach stderr by any route.
 
 import { redact } from "./redact.ts";
 
 // console.error rather than process.stderr: the Node-style stream is slow to create in Bun.
 
-let debugEnabled = false;
+let debugOn = false;
 const started = performance.now();
 
 export function enableDebug(): void {
-  debugEnabled = true;
+  debugOn = true;
 }
 
 /** A step, a timing or a status, for --debug. Never pass a credential value in `message`. */
 export function debug(message: string): void {
-  if (!debugEnabled) return;
+  if (!debugOn) return;
   const ms = (performance.now() - started).toFixed(1);
   console.error(redact(`epicac: debug +${ms}ms ${message}`));
 }
@@ -22,4 +23,14 @@ export function debug(message: string): void {
 /** Write the one error line a failed run ends with. */
 export function writeErrorLine(line: string): void {
   console.error(redact(line));
+}
+
+/** One JSON line for an event of a long-running command (serve), redacted like every line. */
+export function logEvent(event: string, fields: Record<string, unknown> = {}): void {
+  console.error(redact(JSON.stringify({ time: new Date().toISOString(), event, ...fields })));
+}
+
+/** Whether --debug is on (serve's request lines are debug only). */
+export function debugEnabled(): boolean {
+  return debugOn;
 }

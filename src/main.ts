@@ -1,5 +1,5 @@
-// epicac's entry point: pick the command (the credentials command by default; doctor and config
-// are loaded only when asked for, so the default path loads nothing it does not run), run it,
+// epicac's entry point: pick the command (the credentials command by default; doctor, config and
+// serve are loaded only when asked for, so the default path loads nothing it does not run), run it,
 // write its output on stdout, and exit with the code errors.ts assigns. Failures end with one
 // redacted line on stderr.
 
@@ -13,6 +13,7 @@ import { writeStdout } from "./stdout.ts";
 const SUBCOMMANDS: Record<string, () => Promise<Command>> = {
   doctor: () => import("./commands/doctor.ts"),
   config: () => import("./commands/config.ts"),
+  serve: () => import("./commands/serve.ts"),
 };
 
 try {

@@ -7,6 +7,7 @@ import type { Env } from "../env.ts";
 import { UsageError } from "../errors.ts";
 import {
   buildChainOptions,
+  type ChainInput,
   type ChainOptions,
   checkRefreshWindow,
   type InputNames,
@@ -64,7 +65,7 @@ export function parseFlags<T extends NonNullable<ParseArgsConfig["options"]>>(
   }
 }
 
-type ChainFlagValues = ReturnType<typeof parseFlags<typeof CHAIN_FLAGS>>;
+export type ChainFlagValues = ReturnType<typeof parseFlags<typeof CHAIN_FLAGS>>;
 
 /** What a chain command is asked to do: the chain, the cache, and --debug. */
 export interface ChainCommand {
@@ -73,8 +74,9 @@ export interface ChainCommand {
   debug: boolean;
 }
 
-export function chainCommand(values: ChainFlagValues, env: Env): ChainCommand {
-  const chain = buildChainOptions({
+/** The options builder's input, from the flags (times converted, checked for form). */
+export function chainInput(values: ChainFlagValues, env: Env): ChainInput {
+  return {
     env,
     source: values.source,
     assume: values.assume,
@@ -90,7 +92,11 @@ export function chainCommand(values: ChainFlagValues, env: Env): ChainCommand {
     timeoutMs: seconds("timeoutMs", values.timeout),
     retries: wholeNumber(values.retries),
     deadlineMs: seconds("deadlineMs", values.deadline),
-  }, FLAG_NAMES);
+  };
+}
+
+export function chainCommand(values: ChainFlagValues, env: Env): ChainCommand {
+  const chain = buildChainOptions(chainInput(values, env), FLAG_NAMES);
   const dir = values["cache-dir"] ?? env.EPICAC_CACHE_DIR;
   if (dir === "") throw new UsageError("--cache-dir (EPICAC_CACHE_DIR) is empty");
   const refreshBeforeMs = limited(
@@ -113,8 +119,8 @@ export function chainCommand(values: ChainFlagValues, env: Env): ChainCommand {
   };
 }
 
-/** A flag's seconds as milliseconds (the builder checks the range), or a usage error. */
-function seconds(input: Limited, text: string | undefined): number | undefined {
+/** A flag's seconds as milliseconds, within the input's limits, or a usage error. */
+export function seconds(input: Limited, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const ms = Math.round(Number(text) * 1000);
   if (!/^\d+(\.\d+)?$/.test(text) || !withinLimits(input, ms)) {

@@ -10,9 +10,14 @@ import { enableDebug, writeErrorLine } from "../log.ts";
 
 const BACKSTOP_GRACE_MS = 1000;
 
-export function startRun(deadlineMs: number, debug: boolean): Deadline {
+/** --debug on, and the variables epicac ignores removed, before any request. */
+export function prepareRequests(debug: boolean): void {
   if (debug) enableDebug();
   removeIgnoredVariables(process.env);
+}
+
+export function startRun(deadlineMs: number, debug: boolean): Deadline {
+  prepareRequests(debug);
   setTimeout(() => {
     writeErrorLine(describeError(
       new EpicacError(

@@ -28,6 +28,7 @@ Usage:
          [--cache-dir DIR] [--refresh-before S]
   epicac doctor [--json] [flags]     check the set-up; see epicac doctor --help
   epicac config --profile NAME=ARN…  print an AWS config; see epicac config --help
+  epicac serve --token-file PATH     serve credentials to the pod's SDKs; see epicac serve --help
   epicac --help | --version
 
 Reads the container credentials endpoint that EKS Pod Identity (or ECS) sets up for the pod, or

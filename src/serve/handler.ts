@@ -1,0 +1,125 @@
+// What `epicac serve` answers. The credentials routes answer like the EKS Pod Identity agent:
+// 200 and its JSON, or a plain-text line that says what failed; /healthz, /readyz and /metrics
+// need no token (Kubernetes probes and Prometheus scrapes carry none, and they hold no secret).
+// Every outcome becomes a status here, in one table.
+
+import type { Credentials } from "../credentials.ts";
+import { redact } from "../redact.ts";
+import { type Handler, type HttpRequest, type HttpResponse, text } from "./http1.ts";
+import { label, type Metrics } from "./metrics.ts";
+import type { RouteCredentials } from "./refresher.ts";
+import type { ServeToken } from "./auth-token.ts";
+
+/** Every outcome and its status. */
+const STATUS = {
+  credentials: 200,
+  healthy: 200,
+  ready: 200,
+  metrics: 200,
+  noToken: 401,
+  wrongToken: 403,
+  notFound: 404,
+  wrongMethod: 405,
+  noCredentials: 503,
+  notReady: 503,
+} as const;
+
+export interface HandlerOptions {
+  routes: RouteCredentials[];
+  token: ServeToken;
+  metrics: Metrics;
+  /** Called for every request answered (the --debug request lines). */
+  answered?(request: HttpRequest, status: number): void;
+}
+
+export function createHandler(options: HandlerOptions): Handler {
+  const byPath = new Map(options.routes.map((r) => [r.route.path, r]));
+  const answer = (request: HttpRequest, target: string, response: HttpResponse) => {
+    options.metrics.request(target, response.status);
+    options.answered?.(request, response.status);
+    return response;
+  };
+  return (request) => {
+    const path = request.path.split("?")[0];
+    const route = byPath.get(path);
+    const target = route
+      ? label(route)
+      : ["/healthz", "/readyz", "/metrics"].includes(path)
+      ? path.slice(1)
+      : "other";
+    if (!route && target === "other") {
+      return answer(request, target, text(STATUS.notFound, "not found"));
+    }
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      const refused = text(STATUS.wrongMethod, "only GET and HEAD are allowed");
+      refused.headers.allow = "GET, HEAD";
+      return answer(request, target, refused);
+    }
+    if (path === "/healthz") return answer(request, target, text(STATUS.healthy, "ok"));
+    if (path === "/readyz") return answer(request, target, readiness(options.routes));
+    if (path === "/metrics") {
+      return answer(request, target, {
+        status: STATUS.metrics,
+        headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
+        body: options.metrics.render(),
+      });
+    }
+    return answer(request, target, credentialsAnswer(request, route!, options.token));
+  };
+}
+
+function credentialsAnswer(
+  request: HttpRequest,
+  route: RouteCredentials,
+  token: ServeToken,
+): HttpResponse {
+  const presented = request.headers.get("authorization");
+  if (!presented) {
+    return text(STATUS.noToken, "Authorization header is missing: send the token of --token-file");
+  }
+  if (!token.matches(presented)) {
+    return text(STATUS.wrongToken, "Access Denied: the Authorization token is not this server's");
+  }
+  const credentials = route.current();
+  if (!credentials) {
+    return text(
+      STATUS.noCredentials,
+      redact(`no valid credentials for route ${label(route)}: ${route.cause()}`),
+    );
+  }
+  return {
+    status: STATUS.credentials,
+    headers: { "content-type": "application/json" },
+    body: answerOf(credentials),
+  };
+}
+
+// Each refresh gives one Credentials object: its answer is built once, then served as it is.
+const answers = new WeakMap<Credentials, string>();
+
+function answerOf(credentials: Credentials): string {
+  let body = answers.get(credentials);
+  if (body === undefined) answers.set(credentials, body = agentJson(credentials));
+  return body;
+}
+
+/** The Pod Identity agent's answer: Expiration in RFC 3339 UTC, AccountId when known. */
+export function agentJson(c: Credentials): string {
+  const doc: Record<string, string> = {
+    AccessKeyId: c.accessKeyId,
+    SecretAccessKey: c.secretAccessKey,
+    Token: c.sessionToken ?? "",
+  };
+  if (c.expiration) doc.Expiration = c.expiration.toISOString();
+  if (c.accountId) doc.AccountId = c.accountId;
+  return JSON.stringify(doc);
+}
+
+function readiness(routes: RouteCredentials[]): HttpResponse {
+  const waiting = routes.filter((r) => !r.current());
+  if (waiting.length === 0) return text(STATUS.ready, "ready");
+  return text(
+    STATUS.notReady,
+    redact(`not ready: ${waiting.map((r) => `route ${label(r)}: ${r.cause()}`).join("; ")}`),
+  );
+}

@@ -1,0 +1,76 @@
+// `epicac serve`'s metrics, in the Prometheus text format. Every label value comes from the
+// configuration (the routes' names) or from a fixed list, never from a request: an unknown path
+// counts as "other", so no client can make the server grow its memory. Nothing secret is here.
+
+import type { RouteCredentials } from "./refresher.ts";
+
+/** The label of what a request asked for. */
+export type Target = string;
+
+export class Metrics {
+  private readonly requests = new Map<string, number>();
+
+  constructor(private readonly routes: RouteCredentials[]) {}
+
+  /** Count one answered request; `target` is a route's label or a fixed name. */
+  request(target: Target, status: number): void {
+    const key = `${target}\u0000${status}`;
+    this.requests.set(key, (this.requests.get(key) ?? 0) + 1);
+  }
+
+  render(now = Date.now()): string {
+    const lines = [
+      "# HELP epicac_requests_total Requests answered, by what they asked for and status.",
+      "# TYPE epicac_requests_total counter",
+    ];
+    for (const [key, count] of [...this.requests].sort()) {
+      const [target, status] = key.split("\u0000");
+      lines.push(`epicac_requests_total{target="${target}",status="${status}"} ${count}`);
+    }
+    const perRoute = (
+      name: string,
+      help: string,
+      type: string,
+      value: (r: RouteCredentials) => number | undefined,
+    ) => {
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+      for (const route of this.routes) {
+        const v = value(route);
+        if (v !== undefined) lines.push(`${name}{route="${label(route)}"} ${v}`);
+      }
+    };
+    perRoute(
+      "epicac_refreshes_total",
+      "Refreshes that got credentials, by route.",
+      "counter",
+      (r) => r.refreshes,
+    );
+    perRoute(
+      "epicac_refresh_failures_total",
+      "Refreshes that failed, by route.",
+      "counter",
+      (r) => r.failures,
+    );
+    perRoute(
+      "epicac_credentials_expiry_seconds",
+      "Seconds until the credentials a route serves expire (negative: expired).",
+      "gauge",
+      (r) => {
+        const left = r.secondsLeft(now);
+        return left === undefined ? undefined : Math.round(left);
+      },
+    );
+    perRoute(
+      "epicac_route_ready",
+      "1 when the route holds valid credentials, else 0.",
+      "gauge",
+      (r) => r.current(now) ? 1 : 0,
+    );
+    return lines.join("\n") + "\n";
+  }
+}
+
+/** A route's label: its name, "default" for the default route. */
+export function label(route: RouteCredentials): string {
+  return route.route.name || "default";
+}

@@ -1,0 +1,135 @@
+// src/serve/http1.ts with a socket that records what is written: requests parsed and answered
+// in order, kept alive or closed as asked, and every limit held: no body, one Authorization,
+// headers within their size, a request that trickles cut at the header timeout, an idle
+// connection closed.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Connection, type HttpRequest, text } from "../../src/serve/http1.ts";
+
+const LIMITS = { headerTimeoutMs: 5000, maxHeaderBytes: 1024, idleTimeoutMs: 60_000 };
+
+function connection(limits = LIMITS) {
+  const written: string[] = [];
+  const seen: HttpRequest[] = [];
+  let ended = false;
+  const socket = {
+    write: (bytes: Uint8Array) => void written.push(new TextDecoder().decode(bytes)),
+    end: () => void (ended = true),
+  };
+  const conn = new Connection(socket, (request) => {
+    seen.push(request);
+    return {
+      status: 200,
+      headers: { "content-type": "text/plain" },
+      body: `you asked ${request.path}`,
+    };
+  }, limits);
+  const send = (text: string) => conn.receive(new TextEncoder().encode(text));
+  return { conn, send, written, seen, ended: () => ended };
+}
+
+const GET = (path: string, headers = "") => `GET ${path} HTTP/1.1\r\nHost: x\r\n${headers}\r\n`;
+
+test("a GET is parsed, answered with a length, and the connection kept alive", () => {
+  const c = connection();
+  c.send(GET("/v1/credentials", "Authorization: tok\r\n"));
+  assert.equal(c.seen.length, 1);
+  assert.equal(c.seen[0].method, "GET");
+  assert.equal(c.seen[0].path, "/v1/credentials");
+  assert.equal(c.seen[0].headers.get("authorization"), "tok");
+  assert.match(c.written[0], /^HTTP\/1\.1 200 OK\r\n/);
+  assert.match(
+    c.written[0],
+    /\r\ncontent-length: 25\r\nconnection: keep-alive\r\n\r\nyou asked \/v1\/credentials$/,
+  );
+  assert.equal(c.ended(), false);
+});
+
+test("requests split across chunks, and several in one chunk, are answered in order", () => {
+  const c = connection();
+  const two = GET("/a") + GET("/b");
+  for (const ch of two.slice(0, 10)) c.send(ch);
+  c.send(two.slice(10));
+  assert.deepEqual(c.seen.map((r) => r.path), ["/a", "/b"]);
+  assert.equal(c.written.length, 2);
+  assert.match(c.written[1], /you asked \/b$/);
+});
+
+test("HEAD gets the headers without the body; Connection: close and HTTP/1.0 close after the answer", () => {
+  const head = connection();
+  head.send("HEAD /x HTTP/1.1\r\n\r\n");
+  assert.match(head.written[0], /content-length: 12\r\nconnection: keep-alive\r\n\r\n$/);
+  const close = connection();
+  close.send(GET("/x", "Connection: close\r\n"));
+  assert.match(close.written[0], /connection: close\r\n/);
+  assert.equal(close.ended(), true);
+  const old = connection();
+  old.send("GET /x HTTP/1.0\r\n\r\n");
+  assert.equal(old.ended(), true);
+});
+
+test("a request with a body, a second Authorization, or a malformed line is refused and closed", () => {
+  for (
+    const [request, status, message] of [
+      [GET("/x", "Content-Length: 5\r\n") + "hello", 400, "a request body is not accepted"],
+      [GET("/x", "Transfer-Encoding: chunked\r\n"), 400, "a request body is not accepted"],
+      [
+        GET("/x", "Authorization: a\r\nAuthorization: b\r\n"),
+        400,
+        "duplicate authorization header",
+      ],
+      ["GET /x\r\n\r\n", 400, "malformed request line"],
+      ["GET /x HTTP/1.1\r\nno colon here\r\n\r\n", 400, "malformed header"],
+      ["get /x HTTP/1.1\r\n\r\n", 400, "malformed request line"],
+    ] as const
+  ) {
+    const c = connection();
+    c.send(request);
+    assert.equal(c.seen.length, 0, request);
+    assert.match(c.written[0], new RegExp(`^HTTP/1\\.1 ${status} `));
+    assert.match(c.written[0], new RegExp(`${message}\\n$`));
+    assert.equal(c.ended(), true);
+  }
+});
+
+test("headers over maxHeaderBytes are refused with 431, whole or still arriving", () => {
+  const whole = connection();
+  whole.send(GET("/x", `X-Pad: ${"a".repeat(2000)}\r\n`));
+  assert.match(whole.written[0], /^HTTP\/1\.1 431 /);
+  assert.equal(whole.ended(), true);
+  const arriving = connection();
+  arriving.send(`GET /x HTTP/1.1\r\nX-Pad: ${"a".repeat(1100)}`);
+  assert.match(arriving.written[0], /^HTTP\/1\.1 431 /);
+});
+
+test("a request still arriving at its header timeout gets 408 and is closed; a complete one is not", () => {
+  const c = connection();
+  c.send("GET /x HTTP/1.1\r\nHo");
+  c.conn.expireIfDue(Date.now() + 4000);
+  assert.equal(c.ended(), false, "before the timeout");
+  c.conn.expireIfDue(Date.now() + 5001);
+  assert.match(c.written[0], /^HTTP\/1\.1 408 /);
+  assert.equal(c.ended(), true);
+  const done = connection();
+  done.send(GET("/x"));
+  done.conn.expireIfDue(Date.now() + 5001);
+  assert.equal(done.ended(), false, "a kept-alive connection waits its idle timeout");
+  done.conn.expireIfDue(Date.now() + 60_001);
+  assert.equal(done.ended(), true);
+  assert.equal(done.written.length, 1, "an idle connection is closed without an answer");
+});
+
+test("a handler that throws is a 500, and the connection goes on", () => {
+  const written: string[] = [];
+  const conn = new Connection(
+    { write: (b) => void written.push(new TextDecoder().decode(b)), end: () => {} },
+    () => {
+      throw new Error("bug");
+    },
+    LIMITS,
+  );
+  conn.receive(new TextEncoder().encode(GET("/x")));
+  assert.match(written[0], /^HTTP\/1\.1 500 /);
+  assert.equal(text(503, "x").body, "x\n");
+});
