@@ -7,6 +7,8 @@ import { redact } from "./redact.ts";
 // console.error rather than process.stderr: the Node-style stream is slow to create in Bun.
 
 let debugOn = false;
+/** A long-running command writes every line as a JSON event, --debug steps included. */
+let asEvents = false;
 const started = performance.now();
 
 export function enableDebug(): void {
@@ -16,6 +18,7 @@ export function enableDebug(): void {
 /** A step, a timing or a status, for --debug. Never pass a credential value in `message`. */
 export function debug(message: string): void {
   if (!debugOn) return;
+  if (asEvents) return logEvent("debug", { message });
   const ms = (performance.now() - started).toFixed(1);
   console.error(redact(`epicac: debug +${ms}ms ${message}`));
 }
@@ -28,6 +31,11 @@ export function writeErrorLine(line: string): void {
 /** One JSON line for an event of a long-running command (serve), redacted like every line. */
 export function logEvent(event: string, fields: Record<string, unknown> = {}): void {
   console.error(redact(JSON.stringify({ time: new Date().toISOString(), event, ...fields })));
+}
+
+/** From now on, --debug steps are JSON event lines too (serve's log is all JSON). */
+export function logDebugAsEvents(): void {
+  asEvents = true;
 }
 
 /** Whether --debug is on (serve's request lines are debug only). */

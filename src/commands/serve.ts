@@ -5,7 +5,7 @@
 import process from "node:process";
 import type { Env } from "../env.ts";
 import { EpicacError, EXIT_OK, SetupError, UsageError } from "../errors.ts";
-import { debugEnabled, logEvent } from "../log.ts";
+import { debugEnabled, logDebugAsEvents, logEvent } from "../log.ts";
 import { checkRefreshWindow, DEFAULTS, limited } from "../options.ts";
 import { type Plan, planChain } from "../pipeline.ts";
 import { CHAIN_FLAGS, chainInput, FLAG_NAMES, parseFlags, seconds } from "../cli/flags.ts";
@@ -100,6 +100,7 @@ export async function run(argv: string[], env: Env): Promise<CommandResult> {
   }
   const plans: Plan[] = routes.map((route) => setUp(() => planChain(route.chain)));
   prepareRequests(values.debug);
+  logDebugAsEvents();
   const token = await setUpAsync(() => loadServeToken(tokenFile));
 
   const refreshers = routes.map((route, i) =>

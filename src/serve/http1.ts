@@ -62,6 +62,8 @@ export class Connection {
   private deadline = 0;
   private deadlineStatus: number | undefined;
   private closed = false;
+  /** The server stops: answer the request arriving, if any, then close. */
+  private closing = false;
 
   constructor(
     private readonly socket: Socket,
@@ -92,7 +94,8 @@ export class Connection {
       this.buffer = this.buffer.slice(end + HEADER_END.length);
       const request = parse(head);
       if (typeof request === "string") return this.fail(400, request);
-      const keepAlive = (request.headers.get("connection") ?? "").toLowerCase() !== "close" &&
+      const keepAlive = !this.closing &&
+        (request.headers.get("connection") ?? "").toLowerCase() !== "close" &&
         request.version === "HTTP/1.1";
       let response: HttpResponse;
       try {
@@ -120,9 +123,14 @@ export class Connection {
     else this.close();
   }
 
-  /** Whether a request is partly received (a stopping server lets it finish first). */
-  get busy(): boolean {
-    return this.buffer !== "" && !this.closed;
+  /** Close now if no request is arriving; else once it is answered (a stopping server). */
+  finishAndClose(): void {
+    this.closing = true;
+    if (this.buffer === "") this.close();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   /** The header timeout while a request is arriving, the idle timeout between requests. */

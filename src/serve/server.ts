@@ -1,8 +1,8 @@
 // The listening socket of `epicac serve`, on each runtime's own TCP API (Bun.listen, Deno.listen),
 // with the HTTP of http1.ts on every connection. Connections beyond maxConnections are answered
 // 503 and closed at once; every connection's deadline is checked four times a second. stop()
-// closes the listener, lets requests that are arriving finish for a grace period, then closes
-// every connection.
+// closes the listener, lets requests that are arriving finish for a grace period (answered with
+// Connection: close), then closes every connection.
 
 import { Connection, type ConnectionLimits, type Handler, text } from "./http1.ts";
 import type { ListenAddress } from "./listen.ts";
@@ -235,18 +235,14 @@ function listenDeno(
   };
 }
 
-/** Close idle connections at once; busy ones when they finish, or when the grace ends. */
+/** Close idle connections at once; busy ones once answered, or when the grace ends. */
 async function settle(connections: () => Connection[], graceMs: number): Promise<void> {
+  for (const connection of connections()) connection.finishAndClose();
   const until = performance.now() + graceMs;
-  for (;;) {
-    for (const connection of connections()) if (!connection.busy) connection.close();
-    const busy = connections().filter((c) => c.busy);
-    if (busy.length === 0 || performance.now() >= until) {
-      for (const connection of busy) connection.close();
-      return;
-    }
+  while (connections().some((c) => !c.isClosed) && performance.now() < until) {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+  for (const connection of connections()) connection.close();
 }
 
 function refuse(write: (bytes: Uint8Array) => unknown): void {

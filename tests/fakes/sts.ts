@@ -7,7 +7,9 @@
 //   role/drip → an answer whose body trickles one byte every 200 ms, role/huge → a 100 MiB answer,
 //   role/hang → no answer at all,
 //   and answers whose credentials are wrong in one way each (BAD_CREDENTIALS below).
-// It does not check signatures (moto does that in the tests that need it).
+// `control` changes every answer from then on (the serve tests: a refresh that fails, or is slow,
+// or credentials that expire soon). It does not check signatures (moto does that in the tests
+// that need it).
 
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -22,9 +24,19 @@ export interface StsRequest {
   accessKeyId?: string;
 }
 
+export interface StsControl {
+  /** Answer every request with this role name's error (a key of ERRORS: "denied", "broken"…). */
+  failWith?: string;
+  /** Wait this long before answering. */
+  delayMs?: number;
+  /** Credentials expire this many seconds from now, whatever DurationSeconds asked. */
+  expiresInSeconds?: number;
+}
+
 export interface FakeSts {
   endpoint: string;
   requests: StsRequest[];
+  control: StsControl;
   close(): Promise<void>;
 }
 
@@ -139,6 +151,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 export async function startFakeSts(): Promise<FakeSts> {
   const requests: StsRequest[] = [];
+  const control: StsControl = {};
   const server = createServer(async (req, res) => {
     const params = Object.fromEntries(new URLSearchParams(await readBody(req)));
     const authorization = req.headers.authorization;
@@ -151,7 +164,8 @@ export async function startFakeSts(): Promise<FakeSts> {
     });
     const role = /role\/(?:.*\/)?([^/]+)$/.exec(params.RoleArn ?? "")?.[1] ?? "";
     const ns = 'xmlns="https://sts.amazonaws.com/doc/2011-06-15/"';
-    const error = ERRORS[role];
+    if (control.delayMs) await new Promise((resolve) => setTimeout(resolve, control.delayMs));
+    const error = ERRORS[control.failWith ?? role];
     if (error) {
       const [status, code, message] = error;
       return send(
@@ -167,7 +181,7 @@ export async function startFakeSts(): Promise<FakeSts> {
     if (role === "drip") return drip(res);
     if (role === "hang") return;
     if (role === "huge") return huge(res);
-    const duration = Number(params.DurationSeconds ?? 3600);
+    const duration = control.expiresInSeconds ?? Number(params.DurationSeconds ?? 3600);
     const session = params.RoleSessionName ?? "session";
     if (action === "AssumeRole" || action === "AssumeRoleWithWebIdentity") {
       return send(
@@ -198,6 +212,7 @@ export async function startFakeSts(): Promise<FakeSts> {
   return {
     endpoint: `http://127.0.0.1:${port}`,
     requests,
+    control,
     close: async () => {
       server.closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -133,3 +133,20 @@ test("a handler that throws is a 500, and the connection goes on", () => {
   assert.match(written[0], /^HTTP\/1\.1 500 /);
   assert.equal(text(503, "x").body, "x\n");
 });
+
+test("a stopping server closes an idle connection at once, and a busy one once it is answered", () => {
+  const idle = connection();
+  idle.send(GET("/first"));
+  idle.conn.finishAndClose();
+  assert.equal(idle.ended(), true);
+  assert.equal(idle.conn.isClosed, true);
+
+  const busy = connection();
+  busy.send("GET /arriving HTTP/1.1\r\nHost: x\r\n");
+  busy.conn.finishAndClose();
+  assert.equal(busy.ended(), false, "the request arriving may finish");
+  busy.send("\r\n");
+  assert.equal(busy.seen.length, 1);
+  assert.match(busy.written[0], /^HTTP\/1\.1 200 OK\r\n[^]*connection: close\r\n/);
+  assert.equal(busy.ended(), true);
+});

@@ -121,14 +121,7 @@ export function runProcess(
   args: string[],
   options: RunOptions = {},
 ): Promise<RunResult> {
-  const env: Record<string, string> = {};
-  for (const name of ["PATH", "DENO_DIR", "DENO_NO_UPDATE_CHECK"]) {
-    if (process.env[name]) env[name] = process.env[name]!;
-  }
-  for (const [name, value] of Object.entries(options.env ?? {})) {
-    if (value === undefined) delete env[name];
-    else env[name] = value;
-  }
+  const env = processEnv(options.env);
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(program, args, {
@@ -150,6 +143,19 @@ export function runProcess(
       resolve({ code, signal, stdout, stderr, ms: performance.now() - started });
     });
   });
+}
+
+/** A child's whole environment: PATH and the runtimes' cache settings, then `extra`. */
+export function processEnv(extra: Record<string, string | undefined> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of ["PATH", "DENO_DIR", "DENO_NO_UPDATE_CHECK"]) {
+    if (process.env[name]) env[name] = process.env[name]!;
+  }
+  for (const [name, value] of Object.entries(extra)) {
+    if (value === undefined) delete env[name];
+    else env[name] = value;
+  }
+  return env;
 }
 
 export interface TimedResult extends RunResult {
