@@ -68,7 +68,7 @@ function javascript(env: Record<string, string>): Promise<Verdict> {
   return signedByTheRole(async () => {
     const result = await runProcess(
       join(ROOT, ".tools", "bin", "bun"),
-      [`${ROOT}tests/support/sdk-consumer.ts`, env.AWS_PROFILE || "default"],
+      [`${ROOT}tests/support/sdk-consumer.mjs`, env.AWS_PROFILE || "default"],
       { env, killAfterMs: 60_000 },
     );
     const doc = JSON.parse(result.stdout.trim().split("\n").at(-1)!);

@@ -159,7 +159,7 @@ const cases: Case[] = [
     const config = join(home, "config");
     const line = shellCommandLine([...t.command, "--assume", moto.roleArn("dest")]);
     writeFileSync(config, `[profile direct]\ncredential_process = ${line}\n`);
-    const consumer = `${ROOT}tests/support/sdk-consumer.ts`;
+    const consumer = `${ROOT}tests/support/sdk-consumer.mjs`;
     const deno = (globalThis as { Deno?: { execPath(): string } }).Deno;
     const [program, ...args] = deno
       ? [deno.execPath(), "run", "-A", consumer, "direct"]

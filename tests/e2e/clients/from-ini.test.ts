@@ -1,5 +1,5 @@
 // The AWS SDK for JavaScript v3 as epicac's consumer: fromIni({ profile }) in a child process
-// (tests/support/sdk-consumer.ts) resolves profile `src` through epicac as credential_process and
+// (tests/support/sdk-consumer.mjs) resolves profile `src` through epicac as credential_process and
 // assumes `dest` or `forbidden` with it, against a local moto that checks every signature and
 // permission.
 //
@@ -19,7 +19,7 @@ import { type Pod, startPod } from "../../support/pod.ts";
 import { fakeJwt } from "../../support/jwt.ts";
 
 const TOKEN = fakeJwt({ aud: ["pods.eks.amazonaws.com"] }, { signature: "ZnJvbS1pbmktdGVzdA" });
-const CONSUMER = `${ROOT}tests/support/sdk-consumer.ts`;
+const CONSUMER = `${ROOT}tests/support/sdk-consumer.mjs`;
 let pod: Pod;
 let moto: Moto | undefined;
 let agent: Agent | undefined;

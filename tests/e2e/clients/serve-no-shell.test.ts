@@ -1,0 +1,134 @@
+// Real AWS SDKs get the destination role from an `epicac serve` sidecar with no shell in their
+// container: the AWS CLI (botocore) and the JavaScript SDK v3's default chain under Node, Bun
+// and Deno, each run with every shell hidden (tests/support/no-shell.ts), against moto. Each
+// proves it: its environment holds serve's URI and token file and no other credentials, serve
+// counted the request, and at STS (counted at the peer's door) the client's call was signed with
+// the keys serve served, while the role was assumed only by serve, once per route.
+
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { ROOT } from "../../support/epicac.ts";
+import { noShellSkip, runWithoutShell } from "../../support/no-shell.ts";
+import { type ServePod, startServePod } from "../../support/serve-pod.ts";
+
+const CONSUMER = `${ROOT}tests/support/sdk-consumer.mjs`;
+const DENO = `${ROOT}.tools/bin/deno`;
+const BUN = `${ROOT}.tools/bin/bun`;
+
+/** The real Python behind the AWS CLI (pyenv's `aws` and `python3` are shell scripts). */
+function python(): string | undefined {
+  const found = spawnSync("python3", ["-c", "import sys, awscli; print(sys.executable)"], {
+    encoding: "utf8",
+  });
+  return found.status === 0 ? found.stdout.trim() : undefined;
+}
+
+/** The first version number a program prints about itself. */
+function versionOf(program: string, args: string[]): string {
+  const run = spawnSync(program, args, { encoding: "utf8" });
+  return /\d+\.\d+\.\d+/.exec(`${run.stdout}${run.stderr}`)?.[0] ?? "unknown";
+}
+
+const PYTHON = python();
+const skip = noShellSkip() ??
+  (PYTHON ? undefined : "the AWS CLI (awscli for python3) is not installed");
+const JS_SDK = JSON.parse(
+  readFileSync(`${ROOT}node_modules/@aws-sdk/credential-provider-node/package.json`, "utf8"),
+).version;
+
+interface Client {
+  name: string;
+  command: () => string[];
+  /** Parse the client's stdout into the identity it got. */
+  identity: (stdout: string) => { Arn: string; Account: string; AccessKeyId?: string };
+}
+
+const CLIENTS: Client[] = [
+  {
+    name: `the AWS CLI ${
+      PYTHON ? versionOf(PYTHON, ["-m", "awscli", "--version"]) : "(missing)"
+    } (botocore ${
+      PYTHON ? versionOf(PYTHON, ["-c", "import botocore; print(botocore.__version__)"]) : "-"
+    })`,
+    command: () => [PYTHON!, "-m", "awscli", "sts", "get-caller-identity", "--output", "json"],
+    identity: (stdout) => JSON.parse(stdout),
+  },
+  ...[
+    ["Node", "/usr/bin/node", versionOf("/usr/bin/node", ["--version"])],
+    ["Bun", BUN, versionOf(BUN, ["--version"])],
+    ["Deno", DENO, versionOf(DENO, ["--version"])],
+  ].map(([runtime, program, version]): Client => ({
+    name: `the JavaScript SDK v3 default chain ${JS_SDK} under ${runtime} ${version}`,
+    command: () =>
+      runtime === "Deno"
+        ? [program, "run", "-A", CONSUMER, "--default-chain"]
+        : [program, CONSUMER, "--default-chain"],
+    identity: (stdout) => JSON.parse(stdout),
+  })),
+];
+
+if (skip) {
+  for (const client of CLIENTS) {
+    test(`${client.name} resolves through serve with no shell`, { skip });
+  }
+} else {
+  let pod: ServePod;
+  before(async () => {
+    pod = await startServePod("serve-no-shell");
+  });
+  after(() => pod?.close());
+
+  test("with the shells hidden, sh -c really fails (the way SDKs start credential_process)", async () => {
+    const direct = await runWithoutShell("/usr/bin/env", ["sh", "-c", "echo reached"]);
+    assert.notEqual(direct.code, 0);
+    assert.doesNotMatch(direct.stdout, /reached/);
+    const node = await runWithoutShell("/usr/bin/node", [
+      "-e",
+      "require('child_process').exec('echo reached', (e, out) => console.log(e ? e.code : out))",
+    ]);
+    assert.doesNotMatch(node.stdout, /reached/);
+    assert.match(node.stdout, /EACCES|ENOENT/);
+  });
+
+  const routes: [string, string, string][] = [
+    ["the default route", "/v1/credentials", "default"],
+    ["the named route third", "/v1/credentials/third", "third"],
+  ];
+  for (const client of CLIENTS) {
+    const onRoutes = client.name.startsWith("the AWS CLI") ? routes : routes.slice(0, 1);
+    for (const [routeName, path, label] of onRoutes) {
+      test(`${client.name} resolves ${routeName} through serve with no shell`, async () => {
+        const role = label === "default" ? "dest" : "third";
+        const stsBefore = pod.sts.calls.length;
+        const answeredBefore = await pod.answered(label);
+        const [program, ...args] = client.command();
+        const result = await runWithoutShell(program, args, {
+          env: pod.clientEnv(path),
+          cwd: ROOT,
+          killAfterMs: 90_000,
+        });
+        assert.equal(result.code, 0, `${result.stdout} ${result.stderr}`);
+        const identity = client.identity(result.stdout);
+        assert.match(
+          identity.Arn,
+          new RegExp(`^arn:aws:sts::${pod.pod.moto.accountId}:assumed-role/${role}/`),
+        );
+        const served = await pod.served(path);
+        if (identity.AccessKeyId) assert.equal(identity.AccessKeyId, served.AccessKeyId);
+        // serve answered it; STS saw the client's call signed with those keys, and no AssumeRole.
+        assert.ok(await pod.answered(label) > answeredBefore, "serve answered the client");
+        const calls = pod.sts.calls.slice(stsBefore);
+        assert.deepEqual(calls.map((c) => c.action), ["GetCallerIdentity"]);
+        assert.equal(calls[0].accessKeyId, served.AccessKeyId);
+        assert.equal(calls[0].status, 200);
+        assert.equal(
+          pod.sts.calls.filter((c) => c.action === "AssumeRole").length,
+          2,
+          "serve assumed each route's role once, and no client did",
+        );
+      });
+    }
+  }
+}
