@@ -1,6 +1,6 @@
 // epicac doctor: find the set-up mistakes people hit with Pod Identity and cross-account access
 // (no association, a pod older than its association, an unreadable token, a profile typo, a
-// missing region, a trust policy naming the wrong principal, a cache that cannot be used) and
+// missing region, an epicac sidecar that is not there or not ready, a trust policy naming the wrong principal, a cache that cannot be used) and
 // say how to fix each. The chain is run by the same pipeline as a run, which reports each step
 // (the source, each hop) as it succeeds. Every check runs under the run's deadline, a fault is
 // reported once, and a check that fails in an unexpected way is reported as failed: doctor
@@ -25,6 +25,7 @@ import {
   skip,
 } from "./checks.ts";
 import { formatJson, formatText } from "./report.ts";
+import { checkServeEndpoint, serveEndpoint } from "./serve-endpoint.ts";
 
 export async function runDoctor(
   options: ChainOptions,
@@ -47,6 +48,14 @@ export async function runDoctor(
 
   const source = chosenSource(options);
   const [environment] = await step("environment", () => checkEnvironment(options.env, source));
+  // In an application container served by an epicac sidecar: the sidecar, before its answer.
+  const sidecar = serveEndpoint(options.env)
+    ? await step(
+      "serve",
+      () =>
+        checkServeEndpoint(options.env, { timeoutMs: options.timeoutMs, signal: deadline.signal }),
+    )
+    : [];
   const [token] = environment.status === "fail" || !source
     ? [skip("token", "no credentials source is configured")]
     : await step("token", () => checkToken(options.env, source));
@@ -62,7 +71,7 @@ export async function runDoctor(
   const config = await step("config", () => checkConfig(options.env));
   const cached = await step("cache", () => checkCache(cache));
   const [sourceCheck, ...hops] = chain;
-  const checks = [environment, token, sourceCheck, ...config, ...cached, ...hops];
+  const checks = [environment, ...sidecar, token, sourceCheck, ...config, ...cached, ...hops];
   return {
     output: json ? formatJson(checks) : formatText(checks),
     ok: checks.every((c) => c.status !== "fail"),

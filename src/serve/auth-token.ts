@@ -36,7 +36,7 @@ export async function loadServeToken(path: string): Promise<ServeToken> {
   let token: string;
   let generated = false;
   try {
-    token = (await readSmallFile(path)).trim();
+    token = await readSmallFile(path);
   } catch (error) {
     if ((error as { code?: string }).code !== "ENOENT") {
       throw new EpicacError(
@@ -48,7 +48,14 @@ export async function loadServeToken(path: string): Promise<ServeToken> {
     writeAtomically(path, token);
     generated = true;
   }
-  registerSecret(token);
+  registerSecret(token.trim());
+  if (token !== token.trim()) {
+    // The SDKs send the file's bytes as they are: botocore refuses a newline, Node's HTTP too.
+    throw new EpicacError(
+      `the --token-file ${path} ends (or starts) with a newline or spaces, which the applications' SDKs would send as part of the token and refuse`,
+      "write the token without a trailing newline (kubectl create secret generic NAME --from-literal=token=VALUE)",
+    );
+  }
   if (token.length < MIN_SERVE_TOKEN_LENGTH || /[^\x21-\x7e]/.test(token)) {
     throw new EpicacError(
       `the --token-file ${path} holds a token of ${token.length} characters; it needs at least ${MIN_SERVE_TOKEN_LENGTH} printable ones`,

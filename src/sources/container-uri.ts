@@ -64,16 +64,21 @@ export function checkContainerUri(url: URL, variable: string): URL {
       "use the URI EKS or ECS set",
     );
   }
-  if (PLAIN_HTTP_HOSTS.has(url.hostname) || isLoopbackIPv4(url.hostname)) return url;
+  if (PLAIN_HTTP_HOSTS.has(url.hostname) || isLoopbackHost(url.hostname)) return url;
   throw new EpicacError(
     `${variable} points at ${url.hostname} over plain http, which is refused`,
     "plain http is allowed only to loopback, 169.254.170.2, 169.254.170.23 and [fd00:ec2::23]; use https for any other host",
   );
 }
 
-function isLoopbackIPv4(hostname: string): boolean {
+/**
+ * The pod's own loopback (a URL's hostname): a local server, such as an epicac serve sidecar,
+ * rather than a node's agent.
+ */
+export function isLoopbackHost(hostname: string): boolean {
   // The URL parser has already normalised forms such as 127.1 or 0x7f.0.0.1 to dotted decimal.
-  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname) || hostname === "localhost" ||
+    hostname === "[::1]";
 }
 
 function parse(text: string, variable: string): URL {

@@ -14,6 +14,7 @@ import { runEpicac, runnableTargets, type Target } from "../support/epicac.ts";
 import { type Serving, startServe } from "../support/serve.ts";
 import { assertNoSecrets } from "../support/assertions.ts";
 import { fakeJwt } from "../support/jwt.ts";
+import { closedPort } from "../support/network.ts";
 
 const POD_TOKEN = fakeJwt({ sub: "system:serviceaccount:app:app" }, { signature: "c2ln" });
 const DEST = "arn:aws:iam::222222222222:role/dest";
@@ -191,9 +192,9 @@ const cases: Case[] = [
         }
         assert.equal(pod.agent.requests.length - before, 1, "one agent request for ten answers");
         assert.equal(serving.events()[0].tokenGenerated, false);
-        assert.equal(serving.token(), token.trim());
-        assert.equal(statSync(tokenFile).size, token.length + 1, "the Secret's file is untouched");
-      }, { token: `${token}\n` });
+        assert.equal(serving.token(), token);
+        assert.equal(statSync(tokenFile).size, token.length, "the Secret's file is untouched");
+      }, { token });
     },
   ],
 
@@ -473,6 +474,8 @@ const cases: Case[] = [
       const port = (busy.address() as { port: number }).port;
       const weak = join(pod.dir, "weak-token");
       writeFileSync(weak, "short");
+      const newline = join(pod.dir, "newline-token");
+      writeFileSync(newline, `${"n".repeat(40)}\n`);
       const good = join(pod.dir, `serve-token-setup`);
       try {
         const cases: [string[], RegExp][] = [
@@ -490,6 +493,10 @@ const cases: Case[] = [
             /^epicac: the --token-file .* holds a token of 5 characters/,
           ],
           [
+            ["--listen", "127.0.0.1:0", "--token-file", newline],
+            /^epicac: the --token-file .* ends \(or starts\) with a newline/,
+          ],
+          [
             ["--listen", `127.0.0.1:${port}`, "--token-file", good],
             /^epicac: cannot listen: EADDRINUSE/,
           ],
@@ -505,7 +512,7 @@ const cases: Case[] = [
           const lines = result.stderr.split("\n").filter(Boolean);
           assert.equal(lines.length, 1, result.stderr);
           assert.match(lines[0], message);
-          assert.doesNotMatch(result.stderr, /short/);
+          assert.doesNotMatch(result.stderr, /short|nnnnnnnn/);
         }
       } finally {
         busy.close();
@@ -513,6 +520,90 @@ const cases: Case[] = [
     },
   ],
 ];
+
+/** `epicac doctor` in the application container: only serve's URI and token are set. */
+async function doctorAgainst(t: Target, uri: string, token: Record<string, string>) {
+  const result = await runEpicac(t, ["doctor"], {
+    env: {
+      HOME: pod.dir,
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: uri,
+      AWS_EC2_METADATA_DISABLED: "true",
+      ...token,
+    },
+  });
+  const line = (name: string) =>
+    result.stdout.split("\n").find((l) =>
+      l.startsWith(`[pass] ${name}:`) || l.startsWith(`[FAIL] ${name}:`)
+    ) ?? "";
+  return { result, line };
+}
+
+cases.push([
+  "doctor in the application container checks the sidecar: token, listening, ready",
+  async (t) => {
+    await withServe(t, ["--assume", DEST], async (serving, tokenFile) => {
+      await serving.waitForEvent("refreshed");
+      const good = await doctorAgainst(t, serving.url(), {
+        AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: tokenFile,
+      });
+      assert.equal(good.result.code, 0, good.result.stdout);
+      assert.equal(
+        good.line("serve"),
+        `[pass] serve: epicac serve at http://127.0.0.1:${serving.port} is ready`,
+      );
+      assert.match(good.line("agent"), /^\[pass\] agent: .* for account 222222222222/);
+
+      const noToken = await doctorAgainst(t, serving.url(), {});
+      assert.equal(noToken.result.code, 1);
+      assert.match(
+        noToken.line("serve"),
+        /^\[FAIL\] serve: .* needs the token of the sidecar's --token-file/,
+      );
+
+      const missing = await doctorAgainst(t, serving.url(), {
+        AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: `${tokenFile}.absent`,
+      });
+      assert.match(missing.line("serve"), /^\[FAIL\] serve: cannot read the sidecar's token file/);
+      assert.match(missing.result.stdout, /mount the same emptyDir in both containers/);
+
+      const wrong = await doctorAgainst(t, serving.url(), {
+        AWS_CONTAINER_AUTHORIZATION_TOKEN: "not-the-sidecar-token-0123456789abcdef",
+      });
+      assert.match(wrong.line("serve"), /^\[pass\] serve: /);
+      assert.match(wrong.line("agent"), /^\[FAIL\] agent: .*403/);
+
+      const idle = await closedPortUri();
+      const down = await doctorAgainst(t, idle, {
+        AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: tokenFile,
+      });
+      assert.match(
+        down.line("serve"),
+        /^\[FAIL\] serve: cannot connect to the epicac serve sidecar/,
+      );
+      assert.match(down.result.stdout, /restartPolicy: Always/);
+      assertNoSecrets(good.result.stdout + noToken.result.stdout + wrong.result.stdout, [
+        ...secrets,
+        serving.token(),
+      ]);
+    });
+    pod.sts.control.failWith = "denied";
+    await withServe(t, ["--assume", DEST], async (serving, tokenFile) => {
+      await serving.waitForEvent("refresh failed");
+      const notReady = await doctorAgainst(t, serving.url(), {
+        AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: tokenFile,
+      });
+      assert.equal(notReady.result.code, 1);
+      assert.match(
+        notReady.line("serve"),
+        /^\[FAIL\] serve: epicac serve at \S+ is not ready: route default: sts:AssumeRole of \S+ was denied/,
+      );
+    });
+  },
+]);
+
+async function closedPortUri(): Promise<string> {
+  return `http://127.0.0.1:${await closedPort()}/v1/credentials`;
+}
 
 const smoke: Case = [
   "starts, answers a credentials request and stops on SIGTERM",

@@ -52,18 +52,30 @@ test("a missing token file gets a random 256-bit token, mode 0640 whatever the u
   });
 });
 
-test("a file that holds a token (a Secret's, with its newline) is used as it is", async () => {
+test("a file that holds a token (a Secret's) is used as it is", async () => {
   await withDirectory(async (dir) => {
     const path = join(dir, "token");
     const token = "secret-token-from-a-kubernetes-secret-0123456789";
-    writeFileSync(path, `${token}\n`, { mode: 0o600 });
+    writeFileSync(path, token, { mode: 0o600 });
     const loaded = await loadServeToken(path);
     assert.equal(loaded.generated, false);
-    assert.equal(readFileSync(path, "utf8"), `${token}\n`, "the file is not rewritten");
+    assert.equal(readFileSync(path, "utf8"), token, "the file is not rewritten");
     assert.ok(loaded.matches(token));
     assert.equal(loaded.matches(`${token}x`), false);
     assert.equal(loaded.matches(token.slice(0, -1)), false);
     assert.equal(loaded.matches(""), false);
+  });
+});
+
+test("a token file with a trailing newline is refused: the SDKs would send the newline", async () => {
+  await withDirectory(async (dir) => {
+    const path = join(dir, "token");
+    const token = "secret-token-from-a-kubernetes-secret-0123456789";
+    writeFileSync(path, `${token}\n`);
+    const refused = await refusal(loadServeToken(path));
+    assert.match(refused.message, /ends \(or starts\) with a newline or spaces/);
+    assert.match(refused.hint, /--from-literal/);
+    assert.doesNotMatch(`${refused.message} ${refused.hint}`, new RegExp(token));
   });
 });
 
