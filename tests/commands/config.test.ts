@@ -175,3 +175,30 @@ test("per-profile settings other than region= and external-id= are refused", () 
     /--profile prod takes region= and external-id= after the ARN, not 'duration=900'/,
   );
 });
+
+test("--native writes role_arn + credential_source = EcsContainer, and no epicac at all", () => {
+  const text = generateConfig([
+    "--native",
+    "--profile",
+    `prod=${PROD},external-id=prod-ext-01`,
+    "--profile",
+    `audit=${AUDIT}`,
+    "--region",
+    "eu-west-1",
+  ]);
+  assert.match(
+    text,
+    new RegExp(
+      `\\n\\[profile prod\\]\\nrole_arn = ${PROD}\\ncredential_source = EcsContainer\\nexternal_id = prod-ext-01\\nregion = eu-west-1\\n\\n\\[profile audit\\]\\nrole_arn = ${AUDIT}\\ncredential_source = EcsContainer\\nregion = eu-west-1\\n$`,
+    ),
+  );
+  assert.doesNotMatch(text, /credential_process|source_profile|epicac-source|\/opt\/epicac/);
+  for (const extra of [["--assume"], ["--cache-dir", "/tmp/c"], ["--binary", "/opt/epicac"]]) {
+    assert.throws(
+      () => generateConfig(["--native", "--profile", `a=${PROD}`, ...extra]),
+      (error: unknown) =>
+        error instanceof UsageError &&
+        new RegExp(`--native profiles run no epicac process, so ${extra[0]}`).test(error.message),
+    );
+  }
+});

@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Agent } from "../fakes/agent.ts";
-import { runEpicac, runnableTargets, runProcess, sourceTarget } from "../support/epicac.ts";
+import process from "node:process";
+import { ROOT, runEpicac, runnableTargets, runProcess, sourceTarget } from "../support/epicac.ts";
 import type { Moto } from "../support/moto.ts";
 import { type Pod, startPod } from "../support/pod.ts";
 import { fakeJwt } from "../support/jwt.ts";
@@ -20,6 +21,7 @@ test("config --help is printed by the command, exit 0", async () => {
       "--profile",
       "--binary",
       "--assume",
+      "--native",
       "--region",
       "--external-id",
       "--source-profile",
@@ -89,3 +91,49 @@ for (const target of runnableTargets().filter((t) => t.command.length === 1 && !
     });
   }
 }
+
+test("--native profiles resolve with botocore and the JavaScript SDK v3 themselves, no epicac run", async () => {
+  const generated = await runEpicac(sourceTarget(), [
+    "config",
+    "--native",
+    "--profile",
+    `prod=${moto.roleArn("dest")}`,
+    "--region",
+    moto.region,
+  ], { env: {} });
+  assert.equal(generated.code, 0, generated.stderr);
+  assert.doesNotMatch(generated.stdout, /credential_process/);
+  const home = mkdtempSync(join(dir, "native-"));
+  writeFileSync(join(home, "config"), generated.stdout);
+  // As the kubelet writes it: no newline (botocore sends the file's bytes and refuses one).
+  const tokenFile = join(home, "token");
+  writeFileSync(tokenFile, TOKEN);
+  const env = {
+    HOME: home,
+    AWS_CONFIG_FILE: join(home, "config"),
+    AWS_SHARED_CREDENTIALS_FILE: join(home, "no-credentials"),
+    AWS_PROFILE: "prod",
+    AWS_ENDPOINT_URL_STS: moto.endpoint,
+    AWS_CONTAINER_CREDENTIALS_FULL_URI: agent.url(),
+    AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: tokenFile,
+    AWS_EC2_METADATA_DISABLED: "true",
+  };
+  const deno = (globalThis as { Deno?: { execPath(): string } }).Deno;
+  const consumer = `${ROOT}tests/support/sdk-consumer.mjs`;
+  const clients: [string, string, string[]][] = [
+    ["botocore", "aws", ["sts", "get-caller-identity", "--output", "json"]],
+    [
+      "the JavaScript SDK v3",
+      deno ? deno.execPath() : process.execPath,
+      deno ? ["run", "-A", consumer, "prod"] : [consumer, "prod"],
+    ],
+  ];
+  for (const [name, program, args] of clients) {
+    const before = agent.requests.length;
+    const result = await runProcess(program, args, { env, cwd: ROOT, killAfterMs: 60_000 });
+    assert.equal(result.code, 0, `${name}: ${result.stdout} ${result.stderr}`);
+    assert.match(JSON.parse(result.stdout).Arn, /^arn:aws:sts::\d{12}:assumed-role\/dest\//, name);
+    assert.equal(agent.requests.length - before, 1, `${name} read the agent itself`);
+    assert.equal(agent.requests.at(-1)!.authorization, TOKEN, `${name} sent the pod's token`);
+  }
+});
