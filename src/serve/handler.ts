@@ -5,7 +5,7 @@
 
 import type { Credentials } from "../credentials.ts";
 import { redact } from "../redact.ts";
-import { type Handler, type HttpRequest, type HttpResponse, text } from "./http1.ts";
+import { cacheable, type Handler, type HttpRequest, type HttpResponse, text } from "./http1.ts";
 import { label, type Metrics } from "./metrics.ts";
 import type { RouteCredentials } from "./refresher.ts";
 import type { ServeToken } from "./auth-token.ts";
@@ -24,6 +24,9 @@ const STATUS = {
   notReady: 503,
 } as const;
 
+/** The paths that need no token. */
+const OPERATIONS = new Set(["/healthz", "/readyz", "/metrics"]);
+
 export interface HandlerOptions {
   routes: RouteCredentials[];
   token: ServeToken;
@@ -40,13 +43,10 @@ export function createHandler(options: HandlerOptions): Handler {
     return response;
   };
   return (request) => {
-    const path = request.path.split("?")[0];
+    const query = request.path.indexOf("?");
+    const path = query < 0 ? request.path : request.path.slice(0, query);
     const route = byPath.get(path);
-    const target = route
-      ? label(route)
-      : ["/healthz", "/readyz", "/metrics"].includes(path)
-      ? path.slice(1)
-      : "other";
+    const target = route ? label(route) : OPERATIONS.has(path) ? path.slice(1) : "other";
     if (!route && target === "other") {
       return answer(request, target, text(STATUS.notFound, "not found"));
     }
@@ -87,20 +87,23 @@ function credentialsAnswer(
       redact(`no valid credentials for route ${label(route)}: ${route.cause()}`),
     );
   }
-  return {
-    status: STATUS.credentials,
-    headers: { "content-type": "application/json" },
-    body: answerOf(credentials),
-  };
+  return answerOf(credentials);
 }
 
 // Each refresh gives one Credentials object: its answer is built once, then served as it is.
-const answers = new WeakMap<Credentials, string>();
+const answers = new WeakMap<Credentials, HttpResponse>();
 
-function answerOf(credentials: Credentials): string {
-  let body = answers.get(credentials);
-  if (body === undefined) answers.set(credentials, body = agentJson(credentials));
-  return body;
+function answerOf(credentials: Credentials): HttpResponse {
+  let answer = answers.get(credentials);
+  if (answer === undefined) {
+    answer = cacheable({
+      status: STATUS.credentials,
+      headers: { "content-type": "application/json" },
+      body: agentJson(credentials),
+    });
+    answers.set(credentials, answer);
+  }
+  return answer;
 }
 
 /** The Pod Identity agent's answer: Expiration in RFC 3339 UTC, AccountId when known. */

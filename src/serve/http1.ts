@@ -147,19 +147,44 @@ export class Connection {
 
   private send(response: HttpResponse, head: boolean, keepAlive: boolean): void {
     if (this.closed) return;
-    const body = encoder.encode(response.body);
-    let out = `HTTP/1.1 ${response.status} ${REASONS[response.status] ?? "Status"}\r\n`;
-    for (const [name, value] of Object.entries(response.headers)) out += `${name}: ${value}\r\n`;
-    out += `content-length: ${body.byteLength}\r\nconnection: ${
-      keepAlive ? "keep-alive" : "close"
-    }\r\n\r\n`;
-    const headBytes = encoder.encode(out);
-    if (head || body.byteLength === 0) return this.socket.write(headBytes);
-    const bytes = new Uint8Array(headBytes.byteLength + body.byteLength);
-    bytes.set(headBytes);
-    bytes.set(body, headBytes.byteLength);
-    this.socket.write(bytes);
+    this.socket.write(encode(response, head, keepAlive));
   }
+}
+
+/** The bytes of an answer, built once per response object and framing (see `cacheable`). */
+interface Encoded {
+  keepAlive?: Uint8Array;
+  close?: Uint8Array;
+}
+const encodedAnswers = new WeakMap<HttpResponse, Encoded>();
+
+/**
+ * Mark a response the handler gives again and again as it is (a route's credentials): its bytes
+ * are then built once, not per request.
+ */
+export function cacheable(response: HttpResponse): HttpResponse {
+  encodedAnswers.set(response, {});
+  return response;
+}
+
+function encode(response: HttpResponse, head: boolean, keepAlive: boolean): Uint8Array {
+  const cache = head ? undefined : encodedAnswers.get(response);
+  const framing = keepAlive ? "keepAlive" : "close";
+  const cached = cache?.[framing];
+  if (cached) return cached;
+  const body = encoder.encode(response.body);
+  let out = `HTTP/1.1 ${response.status} ${REASONS[response.status] ?? "Status"}\r\n`;
+  for (const [name, value] of Object.entries(response.headers)) out += `${name}: ${value}\r\n`;
+  out += `content-length: ${body.byteLength}\r\nconnection: ${
+    keepAlive ? "keep-alive" : "close"
+  }\r\n\r\n`;
+  const headBytes = encoder.encode(out);
+  if (head || body.byteLength === 0) return headBytes;
+  const bytes = new Uint8Array(headBytes.byteLength + body.byteLength);
+  bytes.set(headBytes);
+  bytes.set(body, headBytes.byteLength);
+  if (cache) cache[framing] = bytes;
+  return bytes;
 }
 
 /** A plain-text answer, one line, as the Pod Identity agent gives its failures. */
@@ -199,10 +224,10 @@ function parse(head: string): (HttpRequest & { version: string }) | string {
   return { method: line[1], path: line[2], version: line[3], headers };
 }
 
+// windows-1252 as browsers define "latin1": one character per byte, so lengths are byte counts,
+// and the bytes this server reads (ASCII) come out as they are.
+const latin1Decoder = new TextDecoder("latin1");
+
 function latin1(bytes: Uint8Array): string {
-  let out = "";
-  for (let i = 0; i < bytes.length; i += 8192) {
-    out += String.fromCharCode(...bytes.subarray(i, i + 8192));
-  }
-  return out;
+  return latin1Decoder.decode(bytes);
 }

@@ -8,14 +8,16 @@ import type { RouteCredentials } from "./refresher.ts";
 export type Target = string;
 
 export class Metrics {
-  private readonly requests = new Map<string, number>();
+  /** Counts by target, then status: no string is built per request. */
+  private readonly requests = new Map<Target, Map<number, number>>();
 
   constructor(private readonly routes: RouteCredentials[]) {}
 
   /** Count one answered request; `target` is a route's label or a fixed name. */
   request(target: Target, status: number): void {
-    const key = `${target}\u0000${status}`;
-    this.requests.set(key, (this.requests.get(key) ?? 0) + 1);
+    let byStatus = this.requests.get(target);
+    if (!byStatus) this.requests.set(target, byStatus = new Map());
+    byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
   }
 
   render(now = Date.now()): string {
@@ -23,9 +25,13 @@ export class Metrics {
       "# HELP epicac_requests_total Requests answered, by what they asked for and status.",
       "# TYPE epicac_requests_total counter",
     ];
-    for (const [key, count] of [...this.requests].sort()) {
-      const [target, status] = key.split("\u0000");
-      lines.push(`epicac_requests_total{target="${target}",status="${status}"} ${count}`);
+    for (const target of [...this.requests.keys()].sort()) {
+      const byStatus = this.requests.get(target)!;
+      for (const status of [...byStatus.keys()].sort()) {
+        lines.push(
+          `epicac_requests_total{target="${target}",status="${status}"} ${byStatus.get(status)}`,
+        );
+      }
     }
     const perRoute = (
       name: string,

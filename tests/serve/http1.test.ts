@@ -5,7 +5,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Connection, type HttpRequest, text } from "../../src/serve/http1.ts";
+import { cacheable, Connection, type HttpRequest, text } from "../../src/serve/http1.ts";
 
 const LIMITS = { headerTimeoutMs: 5000, maxHeaderBytes: 1024, idleTimeoutMs: 60_000 };
 
@@ -149,4 +149,31 @@ test("a stopping server closes an idle connection at once, and a busy one once i
   assert.equal(busy.seen.length, 1);
   assert.match(busy.written[0], /^HTTP\/1\.1 200 OK\r\n[^]*connection: close\r\n/);
   assert.equal(busy.ended(), true);
+});
+
+test("a cacheable answer is encoded once per framing and served as the same bytes", () => {
+  const sent: Uint8Array[] = [];
+  const answer = cacheable({
+    status: 200,
+    headers: { "content-type": "application/json" },
+    body: "{}",
+  });
+  const conn = new Connection(
+    { write: (bytes) => void sent.push(bytes), end: () => {} },
+    () => answer,
+    LIMITS,
+  );
+  const send = (text: string) => conn.receive(new TextEncoder().encode(text));
+  send(
+    GET("/a") + GET("/b") + `HEAD /c HTTP/1.1\r\nHost: x\r\n\r\n` +
+      GET("/d", "Connection: close\r\n"),
+  );
+  assert.equal(sent.length, 4);
+  assert.equal(sent[0], sent[1], "the same bytes, not built again");
+  assert.match(new TextDecoder().decode(sent[1]), /connection: keep-alive\r\n\r\n\{\}$/);
+  assert.match(
+    new TextDecoder().decode(sent[2]),
+    /content-length: 2\r\nconnection: keep-alive\r\n\r\n$/,
+  );
+  assert.match(new TextDecoder().decode(sent[3]), /connection: close\r\n\r\n\{\}$/);
 });
