@@ -90,6 +90,28 @@ for (const [name, finalBase] of Object.entries(FINAL_BASES)) {
   });
 }
 
+test("Dockerfile.distroless: stage serve is the sidecar: the binary with serve as its command", () => {
+  const instructions = dockerInstructions(read(join(EXAMPLES, "Dockerfile.distroless")));
+  const start = instructions.findIndex((i) => i.keyword === "FROM" && /\sAS serve$/i.test(i.args));
+  assert.ok(start > 0, "a stage named serve, after the build");
+  const end = instructions.findIndex((i, at) => at > start && i.keyword === "FROM");
+  const stage = instructions.slice(start + 1, end < 0 ? undefined : end);
+  const args = (keyword: string) => stage.filter((i) => i.keyword === keyword).map((i) => i.args);
+  assert.match(
+    instructions[start].args,
+    /^gcr\.io\/distroless\/base-debian12:nonroot(@sha256:[0-9a-f]{64})? AS serve$/,
+  );
+  assert.deepEqual(args("RUN"), []);
+  assert.deepEqual(args("USER"), ["65532:65532"]);
+  assert.deepEqual(args("COPY"), [
+    `--from=build /src/dist/epicac-bun-linux-\${TARGETARCH} ${IMAGE_BINARY}`,
+  ]);
+  assert.deepEqual(JSON.parse(args("ENTRYPOINT")[0]), [IMAGE_BINARY, "serve"]);
+  const cmd = JSON.parse(args("CMD")[0]) as string[];
+  assert.deepEqual(cmd.slice(0, 2), ["--listen", "127.0.0.1:9911"]);
+  assert.equal(cmd[cmd.indexOf("--token-file") + 1], "/var/run/epicac/token");
+});
+
 test("examples/README.md names the base images that cannot work, and why", () => {
   const readme = read(join(EXAMPLES, "README.md"));
   for (const needle of ["static-debian12", "`scratch`", "Alpine", "musl", "glibc", "/proc"]) {

