@@ -12,17 +12,19 @@ import { CHAIN_FLAGS, chainInput, FLAG_NAMES, parseFlags, seconds } from "../cli
 import { prepareRequests } from "../cli/run.ts";
 import { loadServeToken, TOKEN_FILE_MODE } from "../serve/auth-token.ts";
 import { createHandler } from "../serve/handler.ts";
-import { parseListen } from "../serve/listen.ts";
+import { type ListenAddress, parseListen, parseProbeListen } from "../serve/listen.ts";
 import { label, Metrics } from "../serve/metrics.ts";
 import { RouteCredentials } from "../serve/refresher.ts";
 import { buildRoutes } from "../serve/routes.ts";
 import { listen, type ServerLimits } from "../serve/server.ts";
+import type { HttpRequest } from "../serve/http1.ts";
 import type { CommandResult } from "./command.ts";
 
 const { "cache-dir": _noCache, ...SHARED } = CHAIN_FLAGS;
 const FLAGS = {
   ...SHARED,
   listen: { type: "string", default: "127.0.0.1:9911" },
+  "probe-listen": { type: "string" },
   "token-file": { type: "string" },
   route: { type: "string", multiple: true },
   "no-default-route": { type: "boolean", default: false },
@@ -45,9 +47,13 @@ Identity agent's protocol, to every AWS SDK of the pod (no shell, no process per
 Usage:
   epicac serve --token-file PATH [--listen HOST:PORT] [--assume ROLE_ARN]... [session flags]
                [--route NAME=ROLE_ARN[,ROLE_ARN…][,KEY=VALUE…]]... [--no-default-route]
-               [--refresh-before S] [the credentials command's other flags]
+               [--probe-listen IP:PORT] [--refresh-before S] [the credentials command's flags]
 
   --listen HOST:PORT  Loopback only: 127.0.0.0/8, [::1] or localhost (default 127.0.0.1:9911).
+  --probe-listen IP:PORT
+                      Also serve /healthz, /readyz and /metrics, and nothing else, here: the
+                      kubelet's httpGet probes and Prometheus reach the pod's IP, not its
+                      loopback (0.0.0.0:9912, say). Its /readyz names routes, never causes.
   --token-file PATH   The token every credentials request must send as its Authorization
                       header. A file that holds one is used as it is (from a Kubernetes Secret);
                       a missing one gets a random 256-bit token, written mode ${
@@ -77,6 +83,12 @@ export async function run(argv: string[], env: Env): Promise<CommandResult> {
   const values = parseFlags(argv, FLAGS);
   if (values.help) return { output: HELP, credentials: false, exitCode: EXIT_OK };
   const address = parseListen(values.listen);
+  const probeAddress = values["probe-listen"] === undefined
+    ? undefined
+    : parseProbeListen(values["probe-listen"]);
+  if (probeAddress && probeAddress.port !== 0 && probeAddress.port === address.port) {
+    throw new UsageError("--probe-listen needs a port of its own, not --listen's");
+  }
   const tokenFile = values["token-file"];
   if (!tokenFile) throw new UsageError("serve needs --token-file PATH");
   const routes = buildRoutes(
@@ -120,20 +132,23 @@ export async function run(argv: string[], env: Env): Promise<CommandResult> {
     })
   );
   const metrics = new Metrics(refreshers);
-  const handler = createHandler({
+  const handlerOptions = {
     routes: refreshers,
     token,
     metrics,
     answered: debugEnabled()
-      ? (request, status) =>
+      ? (request: HttpRequest, status: number) =>
         logEvent("request", { method: request.method, path: request.path.split("?")[0], status })
       : undefined,
-  });
-  const server = setUp(() => listen(address, handler, LIMITS_OF_SERVE));
+  };
+  const server = setUp(() => listen(address, createHandler(handlerOptions), LIMITS_OF_SERVE));
+  const probes = probeAddress &&
+    setUp(() =>
+      listen(probeAddress, createHandler({ ...handlerOptions, probesOnly: true }), LIMITS_OF_SERVE)
+    );
   logEvent("started", {
-    listen: `${
-      address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname
-    }:${server.port}`,
+    listen: shown(address, server.port),
+    ...(probes ? { probeListen: shown(probeAddress, probes.port) } : {}),
     routes: routes.map((r) => r.path),
     tokenFile,
     tokenGenerated: token.generated,
@@ -144,12 +159,19 @@ export async function run(argv: string[], env: Env): Promise<CommandResult> {
     const stop = (signal: string) => {
       logEvent("stopping", { signal });
       for (const refresher of refreshers) refresher.stop();
-      void server.stop(STOP_GRACE_MS).then(resolve);
+      void Promise.all([server.stop(STOP_GRACE_MS), probes?.stop(STOP_GRACE_MS)]).then(() =>
+        resolve()
+      );
     };
     process.once("SIGTERM", () => stop("SIGTERM"));
     process.once("SIGINT", () => stop("SIGINT"));
   });
   return { output: "", credentials: false, exitCode: EXIT_OK };
+}
+
+/** HOST:PORT as logged, an IPv6 host in brackets. */
+function shown(address: ListenAddress, port: number): string {
+  return `${address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname}:${port}`;
 }
 
 /** A failure to start as set up is exit 2 (a usage error stays one). */

@@ -1,7 +1,9 @@
 // What `epicac serve` answers. The credentials routes answer like the EKS Pod Identity agent:
 // 200 and its JSON, or a plain-text line that says what failed; /healthz, /readyz and /metrics
 // need no token (Kubernetes probes and Prometheus scrapes carry none, and they hold no secret).
-// Every outcome becomes a status here, in one table.
+// The probe listener's handler (probesOnly) has no credentials route at all, and its /readyz
+// names the routes that are not ready without saying why (the why stays on the pod's loopback
+// and in the log). Every outcome becomes a status here, in one table.
 
 import type { Credentials } from "../credentials.ts";
 import { redact } from "../redact.ts";
@@ -33,10 +35,12 @@ export interface HandlerOptions {
   metrics: Metrics;
   /** Called for every request answered (the --debug request lines). */
   answered?(request: HttpRequest, status: number): void;
+  /** Serve only /healthz, /readyz and /metrics (the probe listener, reachable from the node). */
+  probesOnly?: boolean;
 }
 
 export function createHandler(options: HandlerOptions): Handler {
-  const byPath = new Map(options.routes.map((r) => [r.route.path, r]));
+  const byPath = new Map(options.probesOnly ? [] : options.routes.map((r) => [r.route.path, r]));
   const answer = (request: HttpRequest, target: string, response: HttpResponse) => {
     options.metrics.request(target, response.status);
     options.answered?.(request, response.status);
@@ -56,7 +60,9 @@ export function createHandler(options: HandlerOptions): Handler {
       return answer(request, target, refused);
     }
     if (path === "/healthz") return answer(request, target, text(STATUS.healthy, "ok"));
-    if (path === "/readyz") return answer(request, target, readiness(options.routes));
+    if (path === "/readyz") {
+      return answer(request, target, readiness(options.routes, !options.probesOnly));
+    }
     if (path === "/metrics") {
       return answer(request, target, {
         status: STATUS.metrics,
@@ -118,11 +124,9 @@ export function agentJson(c: Credentials): string {
   return JSON.stringify(doc);
 }
 
-function readiness(routes: RouteCredentials[]): HttpResponse {
+function readiness(routes: RouteCredentials[], withCauses: boolean): HttpResponse {
   const waiting = routes.filter((r) => !r.current());
   if (waiting.length === 0) return text(STATUS.ready, "ready");
-  return text(
-    STATUS.notReady,
-    redact(`not ready: ${waiting.map((r) => `route ${label(r)}: ${r.cause()}`).join("; ")}`),
-  );
+  const described = waiting.map((r) => `route ${label(r)}${withCauses ? `: ${r.cause()}` : ""}`);
+  return text(STATUS.notReady, redact(`not ready: ${described.join("; ")}`));
 }

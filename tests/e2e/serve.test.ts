@@ -501,6 +501,10 @@ const cases: Case[] = [
             /^epicac: cannot listen: EADDRINUSE/,
           ],
           [
+            ["--listen", "127.0.0.1:9911", "--probe-listen", "0.0.0.0:9911", "--token-file", good],
+            /^epicac: --probe-listen needs a port of its own/,
+          ],
+          [
             ["--listen", "127.0.0.1:0", "--token-file", good, "--route", "x y=z"],
             /^epicac: --route takes NAME=/,
           ],
@@ -604,6 +608,33 @@ cases.push([
 async function closedPortUri(): Promise<string> {
   return `http://127.0.0.1:${await closedPort()}/v1/credentials`;
 }
+
+cases.push([
+  "--probe-listen serves /healthz, /readyz and /metrics to the node, never credentials or causes",
+  async (t) => {
+    pod.sts.control.failWith = "denied";
+    await withServe(t, ["--assume", DEST, "--probe-listen", "0.0.0.0:0"], async (serving) => {
+      const started = await serving.waitForEvent("started");
+      const probePort = Number(/:(\d+)$/.exec(String(started.probeListen))?.[1]);
+      assert.ok(probePort > 0 && probePort !== serving.port, String(started.probeListen));
+      const probe = (path: string, token?: string) =>
+        get(`http://127.0.0.1:${probePort}${path}`, token);
+      await serving.waitForEvent("refresh failed");
+      assert.deepEqual(await probe("/readyz"), {
+        status: 503,
+        type: "text/plain; charset=utf-8",
+        body: "not ready: route default\n",
+      });
+      delete pod.sts.control.failWith;
+      await serving.waitForEvent("refreshed");
+      assert.equal((await probe("/readyz")).status, 200);
+      assert.equal((await probe("/healthz")).status, 200);
+      assert.match((await probe("/metrics")).body, /epicac_route_ready\{route="default"\} 1/);
+      assert.equal((await probe("/v1/credentials", serving.token())).status, 404);
+      credentialsOf(await get(serving.url(), serving.token()));
+    });
+  },
+]);
 
 const smoke: Case = [
   "starts, answers a credentials request and stops on SIGTERM",

@@ -34,12 +34,13 @@ function route(name: string, credentials?: Credentials): RouteCredentials {
   } as unknown as RouteCredentials;
 }
 
-function setUp(routes = [route("", CREDENTIALS), route("audit")]) {
+function setUp(routes = [route("", CREDENTIALS), route("audit")], probesOnly = false) {
   const metrics = new Metrics(routes);
   const handle = createHandler({
     routes,
     metrics,
     token: { generated: false, matches: (t) => sameInConstantTime(t.trim(), TOKEN) },
+    probesOnly,
   });
   const request = (method: string, path: string, authorization?: string) => {
     const headers = new Map<string, string>();
@@ -117,4 +118,15 @@ test("metrics count by configured route and status only; unknown paths are 'othe
   for (const secret of [TOKEN, CREDENTIALS.secretAccessKey, CREDENTIALS.sessionToken!]) {
     assert.ok(!text.includes(secret));
   }
+});
+
+test("the probe listener serves probes and metrics only, and names unready routes without causes", () => {
+  const { request } = setUp([route("", CREDENTIALS), route("audit")], true);
+  assert.equal(request("GET", "/v1/credentials", TOKEN).status, 404);
+  assert.equal(request("GET", "/v1/credentials/audit", TOKEN).status, 404);
+  assert.equal(request("GET", "/healthz").status, 200);
+  assert.equal(request("GET", "/metrics").status, 200);
+  const ready = request("GET", "/readyz");
+  assert.equal(ready.status, 503);
+  assert.equal(ready.body, "not ready: route audit\n");
 });

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { UsageError } from "../../src/errors.ts";
 import { buildRoutes } from "../../src/serve/routes.ts";
-import { parseListen } from "../../src/serve/listen.ts";
+import { parseListen, parseProbeListen } from "../../src/serve/listen.ts";
 
 const NAMES = { seconds: true, name: (input: string) => `--${input}` };
 const PROD = "arn:aws:iam::222222222222:role/app";
@@ -92,5 +92,14 @@ test("--listen takes loopback only", () => {
       /^--listen takes a loopback HOST:PORT/,
       bad,
     );
+  }
+});
+
+test("--probe-listen takes any IP address and port, not a host name", () => {
+  assert.deepEqual(parseProbeListen("0.0.0.0:9912"), { hostname: "0.0.0.0", port: 9912 });
+  assert.deepEqual(parseProbeListen("[::]:9912"), { hostname: "::", port: 9912 });
+  assert.deepEqual(parseProbeListen("10.1.2.3:80"), { hostname: "10.1.2.3", port: 80 });
+  for (const bad of ["9912", ":9912", "pod:9912", "0.0.0.0", "1.2.3.256:1", "0.0.0.0:65536"]) {
+    assert.match(usageError(() => parseProbeListen(bad)).message, /^--probe-listen takes an IP/);
   }
 });
