@@ -36,7 +36,7 @@ test("kubernetes: every YAML file parses the same with PyYAML and Bun.YAML", asy
     }
   }
   assert.equal((await manifests("ServiceAccount")).length, 1);
-  assert.equal((await manifests("Deployment")).length, 2);
+  assert.equal((await manifests("Deployment")).length, 5);
   assert.equal((await manifests("ConfigMap")).length, 3);
 });
 
