@@ -25,7 +25,7 @@ import {
   skip,
 } from "./checks.ts";
 import { formatJson, formatText } from "./report.ts";
-import { checkServeEndpoint, serveEndpoint } from "./serve-endpoint.ts";
+import { checkServeEndpoint } from "./serve-endpoint.ts";
 
 export async function runDoctor(
   options: ChainOptions,
@@ -49,13 +49,11 @@ export async function runDoctor(
   const source = chosenSource(options);
   const [environment] = await step("environment", () => checkEnvironment(options.env, source));
   // In an application container served by an epicac sidecar: the sidecar, before its answer.
-  const sidecar = serveEndpoint(options.env)
-    ? await step(
-      "serve",
-      () =>
-        checkServeEndpoint(options.env, { timeoutMs: options.timeoutMs, signal: deadline.signal }),
-    )
-    : [];
+  const sidecar = await step(
+    "serve",
+    () =>
+      checkServeEndpoint(options.env, { timeoutMs: options.timeoutMs, signal: deadline.signal }),
+  );
   const [token] = environment.status === "fail" || !source
     ? [skip("token", "no credentials source is configured")]
     : await step("token", () => checkToken(options.env, source));

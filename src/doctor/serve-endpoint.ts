@@ -1,7 +1,7 @@
 // doctor, run in an application container whose credentials come from an `epicac serve` sidecar:
-// AWS_CONTAINER_CREDENTIALS_FULL_URI on the pod's loopback. Is the token there and readable by
-// this container, does something listen, is it serve, and is it ready (its /readyz says which
-// route lacks credentials, and why)? The credentials request itself is the source check's.
+// AWS_CONTAINER_CREDENTIALS_FULL_URI on the pod's loopback. Does something listen, is it serve,
+// can this container read its token, and is it ready (its /readyz says which route lacks
+// credentials, and why)? The credentials request itself is the source check's.
 
 import type { Env } from "../env.ts";
 import { EpicacError } from "../errors.ts";
@@ -9,7 +9,7 @@ import { getText, type PeerLabel } from "../http/request.ts";
 import { oneLine, redact } from "../redact.ts";
 import { isLoopbackHost } from "../sources/container-uri.ts";
 import { readFailure, readSmallFile } from "../small-file.ts";
-import { type Check, fail, pass, skip } from "./checks.ts";
+import { type Check, fail, pass } from "./checks.ts";
 
 const NAME = "serve";
 /** What serve's probes answer: a line each; a longer answer is not serve's. */
@@ -23,7 +23,7 @@ const PEER: PeerLabel = {
 };
 
 /** A loopback FULL_URI: the pod's own sidecar, or undefined when the URI is not one. */
-export function serveEndpoint(env: Env): URL | undefined {
+function serveEndpoint(env: Env): URL | undefined {
   const full = env.AWS_CONTAINER_CREDENTIALS_FULL_URI;
   if (!full) return undefined;
   try {
@@ -34,38 +34,17 @@ export function serveEndpoint(env: Env): URL | undefined {
   }
 }
 
+/**
+ * The sidecar's check, or none when the loopback URI is not an epicac sidecar (a local agent
+ * emulator, say): only serve answers GET /healthz with "ok", and that probe carries no token.
+ * Nothing listening on a loopback URI is a failure either way: no agent lives there.
+ */
 export async function checkServeEndpoint(
   env: Env,
   limits: { timeoutMs: number; signal?: AbortSignal },
-): Promise<Check> {
+): Promise<Check[]> {
   const url = serveEndpoint(env);
-  if (!url) {
-    return skip(NAME, "AWS_CONTAINER_CREDENTIALS_FULL_URI is not on loopback (no epicac sidecar)");
-  }
-  const tokenFile = env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE;
-  if (!tokenFile && !env.AWS_CONTAINER_AUTHORIZATION_TOKEN) {
-    return fail(
-      NAME,
-      `${url.origin} needs the token of the sidecar's --token-file, and neither AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE nor AWS_CONTAINER_AUTHORIZATION_TOKEN is set`,
-      "set AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE to the sidecar's --token-file, on a volume both containers mount",
-    );
-  }
-  if (tokenFile) {
-    try {
-      await readSmallFile(tokenFile);
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      return fail(
-        NAME,
-        `cannot read the sidecar's token file ${tokenFile}: ${readFailure(error)}`,
-        code === "EACCES"
-          ? "the sidecar writes it mode 0640: set the pod's securityContext.fsGroup, so that this container's group may read it"
-          : code === "ENOENT"
-          ? "the sidecar writes it once it starts: mount the same emptyDir in both containers, and start the application after the sidecar (a startupProbe on /readyz)"
-          : "point AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE at the sidecar's --token-file",
-      );
-    }
-  }
+  if (!url) return [];
   const probe = (path: string) =>
     getText(new URL(path, url.origin), PEER, {
       timeoutMs: limits.timeoutMs,
@@ -77,21 +56,46 @@ export async function checkServeEndpoint(
     health = await probe("/healthz");
   } catch (error) {
     const reason = error instanceof EpicacError ? error : undefined;
-    return fail(NAME, reason?.message ?? String(error), PEER.hint);
+    return [fail(NAME, reason?.message ?? String(error), PEER.hint)];
   }
-  if (health.status !== 200 || health.body.trim() !== "ok") {
-    return skip(
-      NAME,
-      `${url.origin} is not an epicac serve sidecar (GET /healthz answered HTTP ${health.status}); its credentials are checked below`,
-    );
-  }
+  if (health.status !== 200 || health.body.trim() !== "ok") return [];
+  const token = await checkTokenForSidecar(env, url);
+  if (token) return [token];
   const ready = await probe("/readyz");
-  if (ready.status === 200) return pass(NAME, `epicac serve at ${url.origin} is ready`);
-  return fail(
+  if (ready.status === 200) return [pass(NAME, `epicac serve at ${url.origin} is ready`)];
+  return [fail(
     NAME,
     `epicac serve at ${url.origin} is not ready: ${
       oneLine(redact(ready.body.trim().replace(/^not ready: /, "")))
     }`,
     'see the sidecar\'s log (its "refresh failed" events) and run epicac doctor in the sidecar with the same flags',
-  );
+  )];
+}
+
+/** A failed check when this container cannot present the sidecar's token; undefined when it can. */
+async function checkTokenForSidecar(env: Env, url: URL): Promise<Check | undefined> {
+  const tokenFile = env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE;
+  if (!tokenFile && !env.AWS_CONTAINER_AUTHORIZATION_TOKEN) {
+    return fail(
+      NAME,
+      `${url.origin} needs the token of the sidecar's --token-file, and neither AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE nor AWS_CONTAINER_AUTHORIZATION_TOKEN is set`,
+      "set AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE to the sidecar's --token-file, on a volume both containers mount",
+    );
+  }
+  if (!tokenFile) return undefined;
+  try {
+    await readSmallFile(tokenFile);
+    return undefined;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    return fail(
+      NAME,
+      `cannot read the sidecar's token file ${tokenFile}: ${readFailure(error)}`,
+      code === "EACCES"
+        ? "the sidecar writes it mode 0640: set the pod's securityContext.fsGroup, so that this container's group may read it"
+        : code === "ENOENT"
+        ? "the sidecar writes it once it starts: mount the same emptyDir in both containers, and start the application after the sidecar (a startupProbe on /readyz)"
+        : "point AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE at the sidecar's --token-file",
+    );
+  }
 }

@@ -456,6 +456,8 @@ const cases: Case[] = [
       await serving.waitForEvent("refreshed");
       await get(serving.url("/v1/credentials?token=leak"), serving.token());
       await get(serving.url(), "wrong-token-value");
+      // A request's line is written after its answer: wait for the second one.
+      await serving.waitForEvent("request", (e) => e.status === 403);
       const lines = serving.events().filter((e) => e.event === "request");
       assert.deepEqual(lines.map((l) => [l.method, l.path, l.status]), [
         ["GET", "/v1/credentials", 200],
