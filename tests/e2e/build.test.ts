@@ -1,13 +1,16 @@
 // What scripts/build promises, checked against what `make build` left in dist/: checksums that
 // verify, Bun binaries that name their version and architecture, ELF files for the architecture
-// their name says, linked against glibc. And the Deno side, in a scratch copy so dist/ is not
-// disturbed: without a usable denort it fails plainly and leaves no binary behind.
+// their name says, linked against glibc. And, in a scratch copy so dist/ is not disturbed: the
+// Deno side without a usable denort fails plainly and leaves no binary behind; the summary gives
+// each Bun binary's bytes above Bun's own empty program (compiled here too, to check the figure),
+// and more than the limit fails the build.
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   closeSync,
   cpSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   openSync,
@@ -15,6 +18,7 @@ import {
   readFileSync,
   readSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
@@ -23,6 +27,7 @@ import { type AddressInfo, createServer, type Server } from "node:net";
 import { arch, tmpdir } from "node:os";
 import { join } from "node:path";
 import { binaryTarget, ROOT, runEpicac, runProcess } from "../support/epicac.ts";
+import { BUN_TARGETS, bunCompileFlags, hostBunCache } from "../support/bun-build.ts";
 
 const DIST = `${ROOT}dist`;
 const VERSION: string = JSON.parse(readFileSync(`${ROOT}package.json`, "utf8")).version;
@@ -143,7 +148,9 @@ let proxyConnections = 0;
 before(async () => {
   scratch = mkdtempSync(join(tmpdir(), "epicac-build-"));
   mkdirSync(`${scratch}/scripts`);
-  for (const path of ["src", "package.json", "deno.json", "scripts/build"]) {
+  for (
+    const path of ["src", "package.json", "deno.json", "scripts/build", "scripts/bun-compile-flags"]
+  ) {
     cpSync(`${ROOT}${path}`, `${scratch}/${path}`, { recursive: true });
   }
   cpSync(`${ROOT}scripts/deno-permissions.ts`, `${scratch}/scripts/deno-permissions.ts`);
@@ -217,4 +224,105 @@ test("scripts/build deno without DENORT_BIN and without network says NOT BUILT a
     assert.match(line, /NOT BUILT/);
     assert.match(line, /DENORT_BIN/);
   }
+});
+
+/** The size of Bun's empty program compiled as scripts/build compiles epicac for `binaryArch`. */
+async function emptyProgramSize(binaryArch: Arch): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), "epicac-build-empty-"));
+  try {
+    writeFileSync(`${dir}/empty.ts`, "");
+    // The same output name as epicac's binary: Bun embeds it.
+    const out = `epicac-bun-linux-${binaryArch}`;
+    const flags = [...bunCompileFlags(), `--target=${BUN_TARGETS[binaryArch]}`, "--outfile", out];
+    const built = await runProcess("bun", ["build", "empty.ts", ...flags], {
+      cwd: dir,
+      env: { BUN_INSTALL_CACHE_DIR: hostBunCache() },
+      killAfterMs: 120_000,
+    });
+    assert.equal(built.code, 0, `bun build of the empty program: ${built.stderr}`);
+    return statSync(`${dir}/${out}`).size;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** BYTES in MB (10^6 bytes) to hundredths, rounded half up, as scripts/build prints them. */
+function megabytes(bytes: number): string {
+  return (Math.floor((bytes + 5000) / 10000) / 100).toFixed(2);
+}
+
+/**
+ * `scripts/build bun` in the scratch copy, with its own TMPDIR to see what it leaves there, and
+ * the Bun cache `make build` filled (with the other architecture's runtime: no network here).
+ */
+async function buildBun(env: Record<string, string> = {}) {
+  rmSync(`${scratch}/dist`, { recursive: true, force: true });
+  const tmp = mkdtempSync(join(tmpdir(), "epicac-build-tmp-"));
+  try {
+    const result = await runProcess(`${scratch}/scripts/build`, ["bun"], {
+      env: { TMPDIR: tmp, BUN_INSTALL_CACHE_DIR: hostBunCache(), ...env },
+      killAfterMs: 300_000,
+    });
+    return { ...result, leftInTmp: readdirSync(tmp) };
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** dist/ holds the two Bun binaries and SHA256SUMS, which lists exactly them and verifies. */
+async function assertOnlyEpicacInDist() {
+  const dist = `${scratch}/dist`;
+  assert.deepEqual(readdirSync(dist).sort(), [
+    "SHA256SUMS",
+    "epicac-bun-linux-amd64",
+    "epicac-bun-linux-arm64",
+  ]);
+  const listed = readFileSync(`${dist}/SHA256SUMS`, "utf8").split("\n").filter(Boolean)
+    .map((line) => line.slice(66));
+  assert.deepEqual(listed, ["epicac-bun-linux-amd64", "epicac-bun-linux-arm64"]);
+  const check = await runProcess("sha256sum", ["--check", "--strict", "SHA256SUMS"], { cwd: dist });
+  assert.equal(check.code, 0, check.stdout + check.stderr);
+}
+
+test("scripts/build bun gives each Bun binary's size and its bytes above Bun's empty binary, within the 5 MB limit", async () => {
+  const result = await buildBun();
+  assert.equal(result.code, 0, `scripts/build bun: ${result.stdout}${result.stderr}`);
+  assert.deepEqual(result.leftInTmp, [], "the empty programs are removed");
+  await assertOnlyEpicacInDist();
+  for (const a of Object.keys(ARCHES) as Arch[]) {
+    const file = `${scratch}/dist/epicac-bun-linux-${a}`;
+    const line = new RegExp(
+      `^  built      dist/epicac-bun-linux-${a} +(\\d+) MiB \\(\\+(\\d+\\.\\d\\d) MB above Bun's empty binary, limit 5 MB\\)$`,
+      "m",
+    ).exec(result.stdout);
+    assert.ok(line, `the summary's line for epicac-bun-linux-${a}:\n${result.stdout}`);
+    const size = statSync(file).size;
+    assert.ok(Math.abs(Number(line[1]) - size / 2 ** 20) <= 1, `${line[1]} MiB for ${size} bytes`);
+    const payload = size - await emptyProgramSize(a);
+    assert.equal(line[2], megabytes(payload), `${payload} bytes above the empty program`);
+    assert.ok(payload > 0 && payload <= 5_000_000);
+  }
+});
+
+test("scripts/build bun fails when a Bun binary is over the limit, says so, and keeps the binaries", async () => {
+  const result = await buildBun({ PAYLOAD_LIMIT_MB: "0" });
+  assert.notEqual(result.code, 0, `it must fail (stdout: ${result.stdout})`);
+  for (const a of Object.keys(ARCHES) as Arch[]) {
+    assert.match(
+      result.stderr,
+      new RegExp(
+        `^build: dist/epicac-bun-linux-${a} is \\d+\\.\\d\\d MB above Bun's empty binary, over the 0 MB limit`,
+        "m",
+      ),
+    );
+    assert.match(
+      result.stdout,
+      new RegExp(
+        `dist/epicac-bun-linux-${a} .*MB above Bun's empty binary, OVER the 0 MB limit\\)$`,
+        "m",
+      ),
+    );
+    assert.ok(existsSync(`${scratch}/dist/epicac-bun-linux-${a}`));
+  }
+  await assertOnlyEpicacInDist();
 });
