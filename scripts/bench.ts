@@ -1,5 +1,6 @@
-// make bench: epicac's cold start against the `curl | jq` baseline. Runs under bun, because every
-// run is timed around Bun.spawnSync. The command line is in scripts/bench/args.ts; the parts are
+// make bench: epicac's cold start against the `curl | jq` baseline and against its floors (minimal
+// programs on the same runtime, compiled in the same run). Runs under bun, because every run is
+// timed around Bun.spawnSync. The command line is in scripts/bench/args.ts; the parts are
 // in scripts/bench/, one job per file.
 
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -10,7 +11,10 @@ import { fileURLToPath } from "node:url";
 import { parseBenchArgs, USAGE, UsageError } from "./bench/args.ts";
 import { budgetCandidateId, checkBudget, exitCodeFor } from "./bench/budget.ts";
 import { candidates, thisMachine } from "./bench/candidates.ts";
+import { buildFloors } from "./bench/floors.ts";
+import { DENO_PERMISSIONS } from "./deno-permissions.ts";
 import { machineInfo } from "./bench/machine.ts";
+import { runServeBench } from "./bench/serve.ts";
 import { measure } from "./bench/measure.ts";
 import { type BenchPeers, startBenchPeers } from "./bench/peers.ts";
 import { markdownReport, resultsDocument } from "./bench/report.ts";
@@ -65,10 +69,40 @@ async function main(argv: string[]): Promise<number> {
 
   try {
     peers = await startBenchPeers({ bun: process.execPath, root: ROOT, dir: work });
-    const list = candidates(thisMachine(process.env), {
+    const here = thisMachine(process.env);
+    console.error("bench: building the floors");
+    const floors = buildFloors({
+      root: ROOT,
+      dir: work,
+      arch: here.nativeArch,
+      bun: process.execPath,
+      // Without a Deno binary in dist/, deno compile could not get its runtime: no Deno floor.
+      deno: !here.exists(join(ROOT, "dist", `epicac-deno-linux-${here.nativeArch}`))
+        ? { reason: "not built: there is no Deno binary in dist/ to compare it with" }
+        : here.which("deno") ?? { reason: "not built: deno is not on PATH" },
+      denoPermissions: DENO_PERMISSIONS,
+      spawn(command) {
+        const inherited = Object.entries(process.env)
+          .filter((entry): entry is [string, string] => entry[1] !== undefined);
+        const done = bun.spawnSync(command, {
+          env: Object.fromEntries(inherited),
+          cwd: ROOT,
+          stdin: "ignore",
+          stdout: "pipe",
+          stderr: "pipe",
+          timeout: 300_000,
+        });
+        return {
+          exitCode: done.exitCode ?? 1,
+          stderr: new TextDecoder().decode(done.stderr ?? new Uint8Array()),
+        };
+      },
+    });
+    const list = candidates(here, {
       root: ROOT,
       stsEndpoint: peers.sts.url,
       includeEmulated: args.emulated,
+      floors,
     });
     const machine = machineInfo(ROOT, list);
     const ready = list.filter((c) => c.status === "ready").length;
@@ -103,6 +137,22 @@ async function main(argv: string[]): Promise<number> {
       },
     });
     if (interactive) process.stderr.write("\n");
+    // serve: the native Bun binary as a sidecar, loaded by wrk, against the same agent.
+    const sidecarBinary = join(ROOT, "dist", `epicac-bun-linux-${here.nativeArch}`);
+    const serve = args.serve && here.exists(sidecarBinary)
+      ? await runServeBench({
+        binary: sidecarBinary,
+        agentUrl: peers.agent.url,
+        agentTokenFile: peers.tokenFile,
+        dir: work,
+        env: { PATH: env.PATH, HOME: env.HOME },
+        wrk: here.which("wrk"),
+        secondsPerLoad: args.serve.seconds,
+        millionRequests: args.serve.requests,
+        accessKeyId: served.AccessKeyId,
+        log: (line) => console.error(`bench: ${line}`),
+      })
+      : undefined;
     await peers.stop();
 
     const results = withRatios(measurements.map((m) => toResult(m, sizeOf)));
@@ -122,6 +172,7 @@ async function main(argv: string[]): Promise<number> {
           settings,
           results,
           budget,
+          ...(serve ? { serve } : {}),
         }, ROOT),
         null,
         2,
@@ -139,14 +190,16 @@ async function main(argv: string[]): Promise<number> {
         settings,
         results,
         budget,
+        ...(serve ? { serve } : {}),
         files: [jsonFile, svgFile].map(shown),
       }),
     );
     for (const r of results.filter((r) => r.status === "failed")) {
       console.error(`bench: FAILED: ${r.label} ${r.path}: ${r.reason}`);
     }
+    if (serve?.status === "failed") console.error(`bench: FAILED: serve: ${serve.reason}`);
     if (budget && !budget.pass) console.error(`bench: ${budget.message}`);
-    return exitCodeFor(results, budget);
+    return serve?.status === "failed" ? 1 : exitCodeFor(results, budget);
   } catch (error) {
     console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
     return 1;

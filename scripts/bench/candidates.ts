@@ -1,10 +1,12 @@
-// What the benchmark times: the seed's `curl | jq` one-liner (the baseline every ratio is against)
-// and each epicac binary in dist/, on the default path and on the `--assume` path. A binary that
-// is not there, or cannot run on this machine, stays in the list with its status and the reason.
+// What the benchmark times: the seed's `curl | jq` one-liner (the user-facing baseline), the
+// floors (minimal reference programs on the same runtime, scripts/bench/floors.ts) and each
+// epicac binary in dist/, on the default path and on the `--assume` path. A binary that is not
+// there, or cannot run on this machine, stays in the list with its status and the reason.
 
 import { accessSync, constants, existsSync } from "node:fs";
 import { arch as osArch } from "node:os";
 import { delimiter, join } from "node:path";
+import type { Floor } from "./floors.ts";
 
 export type Arch = "amd64" | "arm64";
 export type Runtime = "bun" | "deno";
@@ -17,7 +19,7 @@ export interface Candidate {
   id: string;
   /** The binary's name (or the baseline's), with "(emulated)" for qemu-user runs. */
   label: string;
-  kind: "baseline" | "epicac";
+  kind: "baseline" | "floor" | "epicac";
   runtime?: Runtime;
   arch: Arch;
   path: PathKind;
@@ -97,6 +99,8 @@ export interface CandidateOptions {
   stsEndpoint: string;
   /** false: emulated binaries are listed as skipped instead of being run. */
   includeEmulated: boolean;
+  /** The floors built for this run (none: no floor rows). */
+  floors?: readonly Floor[];
 }
 
 const RUNTIMES: Runtime[] = ["bun", "deno"];
@@ -109,9 +113,10 @@ export function pathArgs(path: PathKind, stsEndpoint: string): string[] {
     : [];
 }
 
-/** Every candidate, in a fixed order: the baseline, native binaries, then emulated ones. */
+/** Every candidate, in a fixed order: the baseline, the floors, native binaries, emulated ones. */
 export function candidates(machine: Machine, options: CandidateOptions): Candidate[] {
   const list: Candidate[] = [baseline(machine)];
+  for (const f of options.floors ?? []) list.push(floor(machine, options, f));
   const foreign: Arch = machine.nativeArch === "amd64" ? "arm64" : "amd64";
   for (const arch of [machine.nativeArch, foreign]) {
     for (const runtime of RUNTIMES) {
@@ -138,6 +143,33 @@ function baseline(machine: Machine): Candidate {
         status: "missing" as const,
         reason: `${absent.join(" and ")} not on PATH (apt-get install curl jq)`,
       }
+      : { status: "ready" as const }),
+  };
+}
+
+const FLOOR_LABEL: Record<PathKind, string> = {
+  default: "bare fetch",
+  assume: "bare fetch + AssumeRole",
+};
+
+/** The id of the floor an epicac candidate is compared with. */
+export function floorId(runtime: Runtime, path: PathKind): string {
+  return `floor-${runtime} ${path}`;
+}
+
+function floor(machine: Machine, options: CandidateOptions, f: Floor): Candidate {
+  return {
+    id: floorId(f.runtime, f.path),
+    label: `${FLOOR_LABEL[f.path]} (${f.runtime} floor)`,
+    kind: "floor",
+    runtime: f.runtime,
+    arch: machine.nativeArch,
+    path: f.path,
+    emulated: false,
+    command: [f.file, ...pathArgs(f.path, options.stsEndpoint)],
+    files: [f.file],
+    ...(f.failure
+      ? { status: "missing" as const, reason: f.failure }
       : { status: "ready" as const }),
   };
 }

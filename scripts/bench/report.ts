@@ -1,10 +1,11 @@
-// The human report (a Markdown table and a closing note, for stdout) and the JSON document
-// (bench/results.json).
+// The human report (a Markdown table and a closing note, then the serve section, for stdout) and
+// the JSON document (bench/results.json).
 
 import { BASELINE_SCRIPT } from "./candidates.ts";
 import type { BudgetVerdict } from "./budget.ts";
 import type { CandidateResult } from "./results.ts";
 import type { MachineInfo } from "./machine.ts";
+import { type ServeBenchResult, serveMarkdown, serveRatio } from "./serve.ts";
 
 export interface Settings {
   runs: number;
@@ -22,6 +23,10 @@ export const METHOD = {
     "emulated binary qemu-user's own",
   size: "the binary; for the baseline the curl and jq executables only, without their shared " +
     "libraries",
+  floors: "minimal reference programs compiled in the same run with the same runtime and " +
+    "flags as epicac (scripts/bun-compile-flags): default path, read the token file, GET the " +
+    "agent, print; --assume path, the same and one bare @aws-sdk/client-sts AssumeRole " +
+    "(scripts/bench/floors/)",
   validation: "every run, warm-up included, must exit 0 and print one line of credential_process " +
     "JSON with the credentials the loopback peers served; the first bad run fails the candidate",
   baseline: {
@@ -46,6 +51,13 @@ export function formatRatio(result: CandidateResult): string {
   return result.emulated ? "n/a (emulated)" : "n/a (no baseline)";
 }
 
+/** An epicac candidate's ratio to its floor; "—" for the baseline and the floors themselves. */
+export function formatFloorRatio(result: CandidateResult): string {
+  if (result.floor) return `${result.floor.ratio.toFixed(2)}×`;
+  if (result.kind !== "epicac" || result.status !== "measured") return "—";
+  return result.emulated ? "n/a (emulated)" : "n/a (no floor)";
+}
+
 const PATH_LABEL = { default: "default", assume: "--assume" } as const;
 
 export function markdownTable(results: readonly CandidateResult[]): string {
@@ -58,6 +70,7 @@ export function markdownTable(results: readonly CandidateResult[]): string {
     "p95",
     "Max",
     "× baseline",
+    "× floor",
     "Peak RSS",
     "Size",
   ];
@@ -73,6 +86,7 @@ export function markdownTable(results: readonly CandidateResult[]): string {
       s ? formatMs(s.p95) : dash,
       s ? formatMs(s.max) : dash,
       formatRatio(r),
+      formatFloorRatio(r),
       r.peakRssBytes !== undefined ? formatBytes(r.peakRssBytes) : dash,
       r.sizeBytes !== undefined ? formatBytes(r.sizeBytes) : dash,
     ];
@@ -89,11 +103,16 @@ export function notMeasuredNotes(results: readonly CandidateResult[]): string[] 
     .map((r) => `- ${r.label} ${PATH_LABEL[r.path]}: ${r.status.toUpperCase()}: ${r.reason ?? ""}`);
 }
 
-/** The closing note: the native Bun binary's medians and ratios, the README's headline figure. */
+/**
+ * The closing note: the native Bun binary's medians and ratios to the baseline and to each
+ * path's floor (with the floor's own median), the README's headline figures.
+ */
 export function closingNote(results: readonly CandidateResult[], nativeArch: string): string {
   const baseline = results.find((r) => r.kind === "baseline");
   const bun = (path: "default" | "assume") =>
-    results.find((r) => r.runtime === "bun" && r.arch === nativeArch && r.path === path);
+    results.find((r) =>
+      r.kind === "epicac" && r.runtime === "bun" && r.arch === nativeArch && r.path === path
+    );
   if (!baseline?.wallMs) {
     return `No ratios: the baseline was not measured (${baseline?.reason ?? "absent"}).`;
   }
@@ -101,7 +120,12 @@ export function closingNote(results: readonly CandidateResult[], nativeArch: str
     const r = bun(path);
     const what = `${PATH_LABEL[path]} path`;
     if (!r?.wallMs || r.ratio === null) return `${what} not measured (${r?.reason ?? "absent"})`;
-    return `${what} median ${formatMs(r.wallMs.median)}, ${r.ratio.toFixed(2)}× the baseline`;
+    const floor = r.floor
+      ? `${r.floor.ratio.toFixed(2)}× its floor (${formatMs(r.floor.medianMs)})`
+      : "no floor measured";
+    return `${what} median ${formatMs(r.wallMs.median)}, ${
+      r.ratio.toFixed(2)
+    }× the baseline, ${floor}`;
   });
   return `epicac-bun-linux-${nativeArch} (native): ${parts.join("; ")}. ` +
     `Baseline \`curl | jq\` median ${formatMs(baseline.wallMs.median)}.`;
@@ -118,7 +142,17 @@ export interface ReportInput {
   settings: Settings;
   results: readonly CandidateResult[];
   budget?: BudgetVerdict;
+  /** The serve section, when it was run. */
+  serve?: ServeBenchResult;
   files?: string[];
+}
+
+/** The native Bun binary's default-path median: what one credential_process run costs. */
+function credentialProcessMs(input: ReportInput): number | undefined {
+  return input.results.find((r) =>
+    r.kind === "epicac" && r.runtime === "bun" && r.arch === input.machine.arch &&
+    r.path === "default"
+  )?.wallMs?.median;
 }
 
 export function markdownReport(input: ReportInput): string {
@@ -143,6 +177,7 @@ export function markdownReport(input: ReportInput): string {
     closingNote(results, machine.arch),
   );
   if (budget) lines.push("", `Budget: ${budget.message}.`);
+  if (input.serve) lines.push("", serveMarkdown(input.serve, credentialProcessMs(input)).trimEnd());
   if (input.files?.length) lines.push("", `Wrote ${input.files.join(" and ")}.`);
   return lines.join("\n") + "\n";
 }
@@ -158,5 +193,17 @@ export function resultsDocument(input: ReportInput, root: string): unknown {
     method: input.rssMeasured ? METHOD : { ...METHOD, peakRss: NO_RSS },
     budget: input.budget ?? null,
     candidates: input.results.map((r) => ({ ...r, command: r.command.map(relative) })),
+    serve: input.serve ? serveDocument(input.serve, credentialProcessMs(input), relative) : null,
   };
+}
+
+function serveDocument(
+  serve: ServeBenchResult,
+  credentialProcess: number | undefined,
+  relative: (arg: string) => string,
+) {
+  const ratio = serve.oneFetchMs !== null && credentialProcess !== undefined
+    ? serveRatio(serve.oneFetchMs, credentialProcess)
+    : null;
+  return { ...serve, binary: relative(serve.binary), oneFetchOverCredentialProcess: ratio };
 }

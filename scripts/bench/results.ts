@@ -1,7 +1,7 @@
 // Measurements turned into what is reported per candidate: status, wall-time statistics, peak
-// RSS, file size and the ratio to the baseline's median.
+// RSS, file size, the ratio to the baseline's median and the ratio to its floor's.
 
-import type { Candidate } from "./candidates.ts";
+import { type Candidate, floorId } from "./candidates.ts";
 import type { Measurement } from "./measure.ts";
 import { summarize, type Summary } from "./stats.ts";
 
@@ -25,6 +25,11 @@ export interface CandidateResult extends
   peakRssBytes?: number;
   /** Median over the baseline's median; null when not compared (emulated, or no baseline). */
   ratio: number | null;
+  /**
+   * An epicac candidate's median over its floor's (same runtime and path), with the floor's
+   * median beside it; null when not compared (emulated, or the floor was not measured).
+   */
+  floor: { id: string; medianMs: number; ratio: number } | null;
 }
 
 /** A candidate's result, before ratios are known. */
@@ -52,6 +57,7 @@ export function toResult(m: Measurement, sizeOf: (file: string) => number | unde
     ...(sizes.length > 0 ? { sizeBytes: sizes.reduce((a, b) => a + b, 0) } : {}),
     samplesMs: status === "measured" ? m.wallMs : [],
     ratio: null,
+    floor: null,
   };
   if (status === "measured" && m.wallMs.length > 0) result.wallMs = summarize(m.wallMs);
   if (status === "measured" && m.maxRssBytes.length > 0) {
@@ -61,15 +67,23 @@ export function toResult(m: Measurement, sizeOf: (file: string) => number | unde
 }
 
 /**
- * Sets each measured native epicac candidate's ratio to the baseline's median, when the baseline
- * was measured. Emulated candidates keep null: qemu-user time says nothing about native speed.
+ * Sets each measured native candidate's ratio to the baseline's median, when the baseline was
+ * measured, and each epicac candidate's ratio to its floor's. Emulated candidates keep null:
+ * qemu-user time says nothing about native speed.
  */
 export function withRatios(results: CandidateResult[]): CandidateResult[] {
   const baseline = results.find((r) => r.kind === "baseline");
   const base = baseline?.status === "measured" ? baseline.wallMs?.median : undefined;
+  const medianOf = (id: string) => results.find((r) => r.id === id)?.wallMs?.median;
   return results.map((r) => {
     if (r.kind === "baseline") return { ...r, ratio: base === undefined ? null : 1 };
-    const comparable = base !== undefined && base > 0 && !r.emulated && r.wallMs !== undefined;
-    return { ...r, ratio: comparable ? r.wallMs!.median / base : null };
+    const comparable = !r.emulated && r.wallMs !== undefined;
+    const ratio = comparable && base !== undefined && base > 0 ? r.wallMs!.median / base : null;
+    const id = r.runtime ? floorId(r.runtime, r.path) : undefined;
+    const floorMs = r.kind === "epicac" && id ? medianOf(id) : undefined;
+    const floor = comparable && floorMs !== undefined && floorMs > 0
+      ? { id: id!, medianMs: floorMs, ratio: r.wallMs!.median / floorMs }
+      : null;
+    return { ...r, ratio, floor };
   });
 }

@@ -11,14 +11,19 @@ export interface ChartOptions {
   warmup: number;
 }
 
-const WIDTH = 820;
+const WIDTH = 880;
 const LABEL_X = 16;
 const BAR_X = 310;
-const BAR_MAX = 330;
+const BAR_MAX = 300;
 const ROW = 26;
 const BAR_HEIGHT = 16;
 
-const COLORS: Record<string, string> = { baseline: "#6b7280", bun: "#d9480f", deno: "#1971c2" };
+const COLORS: Record<string, string> = {
+  baseline: "#6b7280",
+  floor: "#adb5bd",
+  bun: "#d9480f",
+  deno: "#1971c2",
+};
 
 function escapeXml(text: string): string {
   return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;")
@@ -28,12 +33,15 @@ function escapeXml(text: string): string {
 /** The label without "(emulated)": the group's title says so, and the row stays short. */
 function rowLabel(r: CandidateResult): string {
   const name = r.label.replace(/ \(emulated\)$/, "");
-  return r.path === "assume" ? `${name} --assume` : name;
+  return r.path === "assume" && r.kind !== "floor" ? `${name} --assume` : name;
 }
 
+/** The median, then the ratio to the baseline, then (epicac only) to its floor. */
 function valueLabel(r: CandidateResult): string {
   const ms = `${r.wallMs!.median.toFixed(1)} ms`;
-  return r.ratio !== null && r.kind !== "baseline" ? `${ms} · ${r.ratio.toFixed(2)}×` : ms;
+  const vsBaseline = r.ratio !== null && r.kind !== "baseline" ? ` · ${r.ratio.toFixed(2)}×` : "";
+  const vsFloor = r.floor ? ` · ${r.floor.ratio.toFixed(2)}× floor` : "";
+  return ms + vsBaseline + vsFloor;
 }
 
 function group(title: string, results: CandidateResult[], top: number): [string[], number] {
@@ -49,7 +57,7 @@ function group(title: string, results: CandidateResult[], top: number): [string[
     );
     if (r.status === "measured" && r.wallMs && longest > 0) {
       const width = Math.max(1, (r.wallMs.median / longest) * BAR_MAX);
-      const color = COLORS[r.runtime ?? "baseline"];
+      const color = COLORS[r.kind === "floor" ? "floor" : r.runtime ?? "baseline"];
       const opacity = r.path === "assume" ? ' fill-opacity="0.6"' : "";
       parts.push(
         `<rect x="${BAR_X}" y="${middle - BAR_HEIGHT / 2}" width="${width.toFixed(1)}" ` +
@@ -73,7 +81,11 @@ export function coldStartSvg(results: readonly CandidateResult[], options: Chart
   const body: string[] = [];
   let y = 62;
   let parts: string[];
-  [parts, y] = group(`Native linux-${options.arch} (ratios against curl | jq)`, native, y);
+  [parts, y] = group(
+    `Native linux-${options.arch} (ratios against curl | jq, and epicac against its floor)`,
+    native,
+    y,
+  );
   body.push(...parts);
   if (emulated.length > 0) {
     const title = `Emulated linux-${emulated[0].arch} under qemu-user (own scale, not compared)`;

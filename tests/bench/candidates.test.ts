@@ -168,3 +168,32 @@ test("candidates: the --assume path adds one hop through the STS stub", () => {
     "us-east-1",
   ]);
 });
+
+test("candidates: the floors follow the baseline, native, with the same path arguments", () => {
+  const list = candidates(fakeMachine("amd64", ALL_BINARIES, ["curl", "jq"]), {
+    root: ROOT,
+    stsEndpoint: STS,
+    includeEmulated: false,
+    floors: [
+      { runtime: "bun", path: "default", file: "/scratch/floor-bun-default" },
+      { runtime: "bun", path: "assume", file: "/scratch/floor-bun-assume" },
+      { runtime: "deno", path: "default", file: "/scratch/floor-deno-default", failure: "why" },
+    ],
+  });
+  assert.deepEqual(list.slice(0, 5).map((c) => c.id), [
+    "baseline",
+    "floor-bun default",
+    "floor-bun assume",
+    "floor-deno default",
+    "epicac-bun-linux-amd64 default",
+  ]);
+  const assume = byId(list, "floor-bun assume");
+  assert.equal(assume.kind, "floor");
+  assert.equal(assume.emulated, false);
+  assert.deepEqual(
+    assume.command.slice(1),
+    byId(list, "epicac-bun-linux-amd64 assume").command.slice(1),
+  );
+  assert.equal(byId(list, "floor-deno default").status, "missing");
+  assert.equal(byId(list, "floor-deno default").reason, "why");
+});

@@ -1,10 +1,11 @@
 // scripts/bench/results.ts, budget.ts, report.ts and svg.ts on hand-made measurements: ratios
-// against the baseline (none for emulated runs), the --max-ratio budget at, over and under its
-// limit, and a report and chart that list missing candidates instead of dropping them.
+// against the baseline (none for emulated runs) and against each path's floor, the --max-ratio
+// budget at, over and under its limit, and a report and chart that list missing candidates
+// instead of dropping them.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { Candidate } from "../../scripts/bench/candidates.ts";
+import { type Candidate, floorId } from "../../scripts/bench/candidates.ts";
 import type { Measurement } from "../../scripts/bench/measure.ts";
 import { budgetCandidateId, checkBudget, exitCodeFor } from "../../scripts/bench/budget.ts";
 import { type CandidateResult, toResult, withRatios } from "../../scripts/bench/results.ts";
@@ -36,7 +37,10 @@ function measured(c: Candidate, wallMs: number[], failure?: string): Measurement
 
 const BUN = budgetCandidateId("amd64");
 
-/** A run with baseline median 20 ms and the native Bun default path at `bunMedian` ms. */
+/**
+ * A run with baseline median 20 ms, the native Bun default path at `bunMedian` ms, its floor at
+ * 25 ms, and the --assume floor not built.
+ */
 function results(bunMedian: number, overrides: { baseline?: Partial<Candidate> } = {}) {
   const size = (file: string) => (file.startsWith("/dist/") ? 100 << 20 : undefined);
   return withRatios([
@@ -49,6 +53,19 @@ function results(bunMedian: number, overrides: { baseline?: Partial<Candidate> }
         ...overrides.baseline,
       }),
       [19, 20, 21],
+    ),
+    measured(
+      candidate(floorId("bun", "default"), { kind: "floor", label: "bare fetch (bun floor)" }),
+      [24, 25, 26],
+    ),
+    measured(
+      candidate(floorId("bun", "assume"), {
+        kind: "floor",
+        label: "bare fetch + AssumeRole (bun floor)",
+        status: "missing",
+        reason: "the bun build failed",
+      }),
+      [],
     ),
     measured(candidate(BUN), [bunMedian - 1, bunMedian, bunMedian + 1]),
     measured(candidate("epicac-bun-linux-amd64 assume"), [59, 60, 61]),
@@ -83,6 +100,19 @@ test("results: ratios are medians over the baseline's; emulated candidates get n
   assert.deepEqual(find(list, BUN).wallMs, { count: 3, min: 29, median: 30, p95: 31, max: 31 });
   assert.equal(find(list, BUN).peakRssBytes, 32 << 20);
   assert.equal(find(list, BUN).sizeBytes, 100 << 20);
+});
+
+test("results: an epicac path's floor ratio is over its own runtime and path's floor", () => {
+  const list = results(30);
+  assert.deepEqual(find(list, BUN).floor, {
+    id: floorId("bun", "default"),
+    medianMs: 25,
+    ratio: 1.2,
+  });
+  assert.equal(find(list, floorId("bun", "default")).ratio, 1.25, "a floor has a baseline ratio");
+  assert.equal(find(list, floorId("bun", "default")).floor, null, "but no floor of its own");
+  assert.equal(find(list, "epicac-bun-linux-amd64 assume").floor, null, "its floor is missing");
+  assert.equal(find(list, "epicac-bun-linux-arm64 default").floor, null, "emulated");
 });
 
 test("budget: under, at and over the limit", () => {
@@ -128,14 +158,21 @@ test("report: missing candidates stay in the table and the notes, with the reaso
   );
   assert.match(table, /\| epicac-deno-linux-amd64 \| default \| missing \| — \|/);
   assert.match(table, /\| epicac-bun-linux-arm64 \(emulated\) .* n\/a \(emulated\) \|/);
-  assert.match(table, /\| 1\.50× \| 32\.0 MiB \| 100\.0 MiB \|/);
+  assert.match(table, /\| 1\.50× \| 1\.20× \| 32\.0 MiB \| 100\.0 MiB \|/);
+  assert.match(table, /\| bare fetch \(bun floor\) \| default \| measured \| .* \| 1\.25× \| — \|/);
+  assert.match(
+    table,
+    /\| epicac-bun-linux-amd64 \| --assume \| .* \| 3\.00× \| n\/a \(no floor\) \|/,
+  );
   assert.deepEqual(notMeasuredNotes(list), [
+    "- bare fetch + AssumeRole (bun floor) --assume: MISSING: the bun build failed",
     "- epicac-deno-linux-amd64 default: MISSING: dist/epicac-deno-linux-amd64 was not built",
   ]);
   assert.equal(
     closingNote(list, "amd64"),
-    "epicac-bun-linux-amd64 (native): default path median 30.0 ms, 1.50× the baseline; " +
-      "--assume path median 60.0 ms, 3.00× the baseline. Baseline `curl | jq` median 20.0 ms.",
+    "epicac-bun-linux-amd64 (native): default path median 30.0 ms, 1.50× the baseline, " +
+      "1.20× its floor (25.0 ms); --assume path median 60.0 ms, 3.00× the baseline, " +
+      "no floor measured. Baseline `curl | jq` median 20.0 ms.",
   );
 });
 
@@ -146,10 +183,11 @@ test("svg: one row per candidate, missing ones marked, same input gives the same
   assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" [^>]*viewBox=/);
   assert.ok(svg.trimEnd().endsWith("</svg>"));
   assert.match(svg, />curl \| jq \(baseline\)<\/text>/);
-  assert.match(svg, />30\.0 ms · 1\.50×<\/text>/);
+  assert.match(svg, />30\.0 ms · 1\.50× · 1\.20× floor<\/text>/);
+  assert.match(svg, />bare fetch \(bun floor\)<\/text>/);
   assert.match(svg, />epicac-deno-linux-amd64<\/text>\n<text [^>]*class="absent">missing</);
   assert.match(svg, /Emulated linux-arm64 under qemu-user/);
   assert.match(svg, />710\.0 ms<\/text>/, "emulated: a time, no ratio");
-  assert.equal((svg.match(/<rect /g) ?? []).length, 1 + 4, "background and four bars");
+  assert.equal((svg.match(/<rect /g) ?? []).length, 1 + 5, "background and five bars");
   assert.ok(!/NaN|undefined|Infinity/.test(svg));
 });
