@@ -2,7 +2,8 @@
 // doctor), parsed strictly (an unknown flag is a usage error) and turned into the options
 // builder's input. Times on the command line are seconds; options.ts holds the defaults.
 
-import { parseArgs, type ParseArgsConfig } from "node:util";
+import process from "node:process";
+import type { ParseArgsConfig } from "node:util";
 import type { Env } from "../env.ts";
 import { UsageError } from "../errors.ts";
 import {
@@ -52,11 +53,19 @@ export const FLAG_NAMES: InputNames = {
     })[input],
 };
 
-/** The flags' values, or a usage error naming the flag parseArgs refused. */
-export function parseFlags<T extends NonNullable<ParseArgsConfig["options"]>>(
-  argv: string[],
-  flags: T,
-) {
+type Flags = NonNullable<ParseArgsConfig["options"]>;
+type FlagValues<T extends Flags> = ReturnType<
+  typeof import("node:util").parseArgs<{ options: T; strict: true; allowPositionals: false }>
+>["values"];
+
+/**
+ * The flags' values, or a usage error naming the flag parseArgs refused. No arguments at all
+ * (the usual credential_process line) gives the defaults without loading node:util: that module
+ * alone costs more start-up than the rest of a run's parsing.
+ */
+export function parseFlags<T extends Flags>(argv: string[], flags: T): FlagValues<T> {
+  if (argv.length === 0) return defaultsOf(flags);
+  const { parseArgs } = process.getBuiltinModule("node:util");
   try {
     return parseArgs({ args: argv, options: flags, strict: true, allowPositionals: false }).values;
   } catch (error) {
@@ -65,7 +74,16 @@ export function parseFlags<T extends NonNullable<ParseArgsConfig["options"]>>(
   }
 }
 
-export type ChainFlagValues = ReturnType<typeof parseFlags<typeof CHAIN_FLAGS>>;
+/** What parseArgs gives for no arguments: each flag that has a default, with it. */
+function defaultsOf<T extends Flags>(flags: T): FlagValues<T> {
+  const values: Record<string, unknown> = {};
+  for (const [name, flag] of Object.entries(flags)) {
+    if (flag.default !== undefined) values[name] = flag.default;
+  }
+  return values as FlagValues<T>;
+}
+
+export type ChainFlagValues = FlagValues<typeof CHAIN_FLAGS>;
 
 /** What a chain command is asked to do: the chain, the cache, and --debug. */
 export interface ChainCommand {

@@ -2,7 +2,7 @@
 // and session tags. Checked here against STS's own limits, so a bad value is a usage error
 // before any call is made.
 
-import { hostname } from "node:os";
+import process from "node:process";
 import { UsageError } from "../errors.ts";
 
 export interface SessionOptions {
@@ -42,8 +42,8 @@ export const SESSION_FLAG_NAMES: Record<keyof RawSessionFlags, string> = {
  * role-session credentials, which is every --assume hop: all of epicac's sources are roles.
  */
 export function parseSessionOptions(flags: RawSessionFlags, chained: boolean): SessionOptions {
-  const sessionName = flags.sessionName ?? defaultSessionName();
-  checkName("--session-name", sessionName);
+  const given = flags.sessionName;
+  if (given !== undefined) checkName("--session-name", given);
   if (flags.sourceIdentity !== undefined) checkName("--source-identity", flags.sourceIdentity);
   if (flags.externalId !== undefined) {
     const id = flags.externalId;
@@ -70,8 +70,13 @@ export function parseSessionOptions(flags: RawSessionFlags, chained: boolean): S
       );
     }
   }
+  let fromHostname: string | undefined;
   return {
-    sessionName,
+    // The hostname is looked up when a session name is first read: node:os costs start-up that
+    // a run making no STS call does not need.
+    get sessionName() {
+      return given ?? (fromHostname ??= defaultSessionName());
+    },
     externalId: flags.externalId,
     durationSeconds,
     sourceIdentity: flags.sourceIdentity,
@@ -87,7 +92,7 @@ export function defaultSessionName(host = safeHostname()): string {
 
 function safeHostname(): string {
   try {
-    return hostname();
+    return process.getBuiltinModule("node:os").hostname();
   } catch {
     return "epicac";
   }
