@@ -19,7 +19,7 @@ export interface Candidate {
   id: string;
   /** The binary's name (or the baseline's), with "(emulated)" for qemu-user runs. */
   label: string;
-  kind: "baseline" | "floor" | "epicac";
+  kind: "baseline" | "floor" | "module" | "epicac";
   runtime?: Runtime;
   arch: Arch;
   path: PathKind;
@@ -159,9 +159,11 @@ export function floorId(runtime: Runtime, path: PathKind): string {
 
 function floor(machine: Machine, options: CandidateOptions, f: Floor): Candidate {
   return {
-    id: floorId(f.runtime, f.path),
-    label: `${FLOOR_LABEL[f.path]} (${f.runtime} floor)`,
-    kind: "floor",
+    id: f.role === "floor" ? floorId(f.runtime, f.path) : `module-${f.runtime} ${f.path}`,
+    label: f.role === "floor"
+      ? `${FLOOR_LABEL[f.path]} (${f.runtime} floor)`
+      : `module fromContainer() (${f.runtime} app)`,
+    kind: f.role,
     runtime: f.runtime,
     arch: machine.nativeArch,
     path: f.path,

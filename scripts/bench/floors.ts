@@ -1,13 +1,16 @@
 // The floors: minimal reference programs (scripts/bench/floors/) compiled in the same run, with
 // the same runtime and flags as epicac's binaries, so that each epicac path is compared with the
-// least a program on that runtime can do for it. A floor that cannot be built is reported with
-// the reason, like a missing binary.
+// least a program on that runtime can do for it; and an application that uses epicac's module
+// (fromContainer), compared with the default path's floor. A program that cannot be built is
+// reported with the reason, like a missing binary.
 
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Arch, PathKind, Runtime } from "./candidates.ts";
 
 export interface Floor {
+  /** A floor, or the application using the module. */
+  role: "floor" | "module";
   runtime: Runtime;
   path: PathKind;
   /** The compiled reference program. */
@@ -16,11 +19,12 @@ export interface Floor {
   failure?: string;
 }
 
-/** The reference program of each path. */
-export const FLOOR_SOURCES: Record<PathKind, string> = {
-  default: "scripts/bench/floors/container-fetch.ts",
-  assume: "scripts/bench/floors/assume-role.ts",
-};
+/** The programs built, each with the path it stands on. */
+export const FLOOR_SOURCES: { role: Floor["role"]; path: PathKind; source: string }[] = [
+  { role: "floor", path: "default", source: "scripts/bench/floors/container-fetch.ts" },
+  { role: "floor", path: "assume", source: "scripts/bench/floors/assume-role.ts" },
+  { role: "module", path: "default", source: "scripts/bench/floors/module-container.ts" },
+];
 
 /** The flags in scripts/bun-compile-flags, the one list scripts/build also reads. */
 export function bunCompileFlags(root: string): string[] {
@@ -47,13 +51,14 @@ export interface FloorBuildOptions {
   spawn(command: string[], env?: Record<string, string>): { exitCode: number; stderr: string };
 }
 
-/** Compiles every floor for this machine's architecture; never throws for a failed build. */
+/** Compiles every program for this machine's architecture; never throws for a failed build. */
 export function buildFloors(options: FloorBuildOptions): Floor[] {
   const floors: Floor[] = [];
-  for (const path of ["default", "assume"] as const) {
-    const source = join(options.root, FLOOR_SOURCES[path]);
-    const bunFile = join(options.dir, `floor-bun-${path}`);
+  for (const { role, path, source: relative } of FLOOR_SOURCES) {
+    const source = join(options.root, relative);
+    const bunFile = join(options.dir, `${role}-bun-${path}`);
     floors.push(built(
+      role,
       "bun",
       path,
       bunFile,
@@ -67,10 +72,11 @@ export function buildFloors(options: FloorBuildOptions): Floor[] {
         bunFile,
       ]),
     ));
-    const denoFile = join(options.dir, `floor-deno-${path}`);
+    const denoFile = join(options.dir, `${role}-deno-${path}`);
     floors.push(
       typeof options.deno === "string"
         ? built(
+          role,
           "deno",
           path,
           denoFile,
@@ -87,22 +93,23 @@ export function buildFloors(options: FloorBuildOptions): Floor[] {
             source,
           ]),
         )
-        : { runtime: "deno", path, file: denoFile, failure: options.deno.reason },
+        : { role, runtime: "deno", path, file: denoFile, failure: options.deno.reason },
     );
   }
   return floors;
 }
 
 function built(
+  role: Floor["role"],
   runtime: Runtime,
   path: PathKind,
   file: string,
   outcome: { exitCode: number; stderr: string },
 ): Floor {
-  if (outcome.exitCode === 0) return { runtime, path, file };
+  if (outcome.exitCode === 0) return { role, runtime, path, file };
   const said = outcome.stderr.split("\n").map((l) => l.trim()).filter(Boolean).slice(-1)[0] ?? "";
   const why = runtime === "deno" && /dl\.deno\.land|denort|base binary/i.test(outcome.stderr)
     ? "deno compile could not get its denort runtime (set DENORT_BIN, see make build)"
     : `the ${runtime} build failed${said ? `: ${said.slice(0, 160)}` : ""}`;
-  return { runtime, path, file, failure: why };
+  return { role, runtime, path, file, failure: why };
 }

@@ -54,7 +54,9 @@ export function formatRatio(result: CandidateResult): string {
 /** An epicac candidate's ratio to its floor; "—" for the baseline and the floors themselves. */
 export function formatFloorRatio(result: CandidateResult): string {
   if (result.floor) return `${result.floor.ratio.toFixed(2)}×`;
-  if (result.kind !== "epicac" || result.status !== "measured") return "—";
+  if ((result.kind !== "epicac" && result.kind !== "module") || result.status !== "measured") {
+    return "—";
+  }
   return result.emulated ? "n/a (emulated)" : "n/a (no floor)";
 }
 
@@ -127,8 +129,14 @@ export function closingNote(results: readonly CandidateResult[], nativeArch: str
       r.ratio.toFixed(2)
     }× the baseline, ${floor}`;
   });
+  const module = results.find((r) => r.kind === "module" && r.runtime === "bun");
+  const moduleNote = module?.floor
+    ? ` An application calling the module's fromContainer(): median ${
+      formatMs(module.wallMs!.median)
+    }, ${module.floor.ratio.toFixed(2)}× the bare fetch.`
+    : "";
   return `epicac-bun-linux-${nativeArch} (native): ${parts.join("; ")}. ` +
-    `Baseline \`curl | jq\` median ${formatMs(baseline.wallMs.median)}.`;
+    `Baseline \`curl | jq\` median ${formatMs(baseline.wallMs.median)}.${moduleNote}`;
 }
 
 export const NO_RSS = "not measured: /usr/bin/time (GNU time) is not installed " +

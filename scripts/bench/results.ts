@@ -26,7 +26,7 @@ export interface CandidateResult extends
   /** Median over the baseline's median; null when not compared (emulated, or no baseline). */
   ratio: number | null;
   /**
-   * An epicac candidate's median over its floor's (same runtime and path), with the floor's
+   * An epicac (or module) candidate's median over its floor's (same runtime and path), with the floor's
    * median beside it; null when not compared (emulated, or the floor was not measured).
    */
   floor: { id: string; medianMs: number; ratio: number } | null;
@@ -80,7 +80,7 @@ export function withRatios(results: CandidateResult[]): CandidateResult[] {
     const comparable = !r.emulated && r.wallMs !== undefined;
     const ratio = comparable && base !== undefined && base > 0 ? r.wallMs!.median / base : null;
     const id = r.runtime ? floorId(r.runtime, r.path) : undefined;
-    const floorMs = r.kind === "epicac" && id ? medianOf(id) : undefined;
+    const floorMs = (r.kind === "epicac" || r.kind === "module") && id ? medianOf(id) : undefined;
     const floor = comparable && floorMs !== undefined && floorMs > 0
       ? { id: id!, medianMs: floorMs, ratio: r.wallMs!.median / floorMs }
       : null;

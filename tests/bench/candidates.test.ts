@@ -175,18 +175,27 @@ test("candidates: the floors follow the baseline, native, with the same path arg
     stsEndpoint: STS,
     includeEmulated: false,
     floors: [
-      { runtime: "bun", path: "default", file: "/scratch/floor-bun-default" },
-      { runtime: "bun", path: "assume", file: "/scratch/floor-bun-assume" },
-      { runtime: "deno", path: "default", file: "/scratch/floor-deno-default", failure: "why" },
+      { role: "floor", runtime: "bun", path: "default", file: "/scratch/floor-bun-default" },
+      { role: "floor", runtime: "bun", path: "assume", file: "/scratch/floor-bun-assume" },
+      {
+        role: "floor",
+        runtime: "deno",
+        path: "default",
+        file: "/scratch/floor-deno-default",
+        failure: "why",
+      },
+      { role: "module", runtime: "bun", path: "default", file: "/scratch/module-bun-default" },
     ],
   });
-  assert.deepEqual(list.slice(0, 5).map((c) => c.id), [
+  assert.deepEqual(list.slice(0, 6).map((c) => c.id), [
     "baseline",
     "floor-bun default",
     "floor-bun assume",
     "floor-deno default",
+    "module-bun default",
     "epicac-bun-linux-amd64 default",
   ]);
+  assert.equal(byId(list, "module-bun default").kind, "module");
   const assume = byId(list, "floor-bun assume");
   assert.equal(assume.kind, "floor");
   assert.equal(assume.emulated, false);

@@ -34,16 +34,25 @@ test("floors: each path's program, epicac's flags and this machine's target; fai
         : { exitCode: 0, stderr: "" };
     },
   });
-  assert.equal(commands.length, 2, "no Deno build was tried");
+  assert.equal(commands.length, 3, "no Deno build was tried");
   for (const command of commands) {
     assert.deepEqual(command.slice(3, -3), bunCompileFlags(ROOT));
     assert.equal(command.at(-3), "--target=bun-linux-arm64");
   }
-  assert.equal(commands[0][2], `${ROOT}${FLOOR_SOURCES.default}`);
-  assert.deepEqual(floors.map((f) => [f.runtime, f.path, f.file, f.failure]), [
-    ["bun", "default", "/scratch/floor-bun-default", undefined],
-    ["deno", "default", "/scratch/floor-deno-default", "no Deno binary to compare with"],
-    ["bun", "assume", "/scratch/floor-bun-assume", "the bun build failed: error: the last line"],
-    ["deno", "assume", "/scratch/floor-deno-assume", "no Deno binary to compare with"],
+  assert.deepEqual(commands.map((c) => c[2]), FLOOR_SOURCES.map((f) => `${ROOT}${f.source}`));
+  const why = "no Deno binary to compare with";
+  assert.deepEqual(floors.map((f) => [f.role, f.runtime, f.path, f.file, f.failure]), [
+    ["floor", "bun", "default", "/scratch/floor-bun-default", undefined],
+    ["floor", "deno", "default", "/scratch/floor-deno-default", why],
+    [
+      "floor",
+      "bun",
+      "assume",
+      "/scratch/floor-bun-assume",
+      "the bun build failed: error: the last line",
+    ],
+    ["floor", "deno", "assume", "/scratch/floor-deno-assume", why],
+    ["module", "bun", "default", "/scratch/module-bun-default", undefined],
+    ["module", "deno", "default", "/scratch/module-deno-default", why],
   ]);
 });

@@ -59,6 +59,13 @@ function results(bunMedian: number, overrides: { baseline?: Partial<Candidate> }
       [24, 25, 26],
     ),
     measured(
+      candidate("module-bun default", {
+        kind: "module",
+        label: "module fromContainer() (bun app)",
+      }),
+      [26, 27.5, 29],
+    ),
+    measured(
       candidate(floorId("bun", "assume"), {
         kind: "floor",
         label: "bare fetch + AssumeRole (bun floor)",
@@ -113,6 +120,7 @@ test("results: an epicac path's floor ratio is over its own runtime and path's f
   assert.equal(find(list, floorId("bun", "default")).floor, null, "but no floor of its own");
   assert.equal(find(list, "epicac-bun-linux-amd64 assume").floor, null, "its floor is missing");
   assert.equal(find(list, "epicac-bun-linux-arm64 default").floor, null, "emulated");
+  assert.equal(find(list, "module-bun default").floor?.ratio, 1.1, "the module's app, too");
 });
 
 test("budget: under, at and over the limit", () => {
@@ -172,7 +180,8 @@ test("report: missing candidates stay in the table and the notes, with the reaso
     closingNote(list, "amd64"),
     "epicac-bun-linux-amd64 (native): default path median 30.0 ms, 1.50× the baseline, " +
       "1.20× its floor (25.0 ms); --assume path median 60.0 ms, 3.00× the baseline, " +
-      "no floor measured. Baseline `curl | jq` median 20.0 ms.",
+      "no floor measured. Baseline `curl | jq` median 20.0 ms. An application calling the " +
+      "module's fromContainer(): median 27.5 ms, 1.10× the bare fetch.",
   );
 });
 
@@ -188,6 +197,6 @@ test("svg: one row per candidate, missing ones marked, same input gives the same
   assert.match(svg, />epicac-deno-linux-amd64<\/text>\n<text [^>]*class="absent">missing</);
   assert.match(svg, /Emulated linux-arm64 under qemu-user/);
   assert.match(svg, />710\.0 ms<\/text>/, "emulated: a time, no ratio");
-  assert.equal((svg.match(/<rect /g) ?? []).length, 1 + 5, "background and five bars");
+  assert.equal((svg.match(/<rect /g) ?? []).length, 1 + 6, "background and six bars");
   assert.ok(!/NaN|undefined|Infinity/.test(svg));
 });

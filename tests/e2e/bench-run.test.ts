@@ -51,7 +51,7 @@ test("bench: a short real run prints the table and writes sane JSON and SVG", as
     // The table: one row per candidate, the baseline and the native Bun binary measured.
     const coldStart = run.stdout.split("\n## serve\n")[0];
     const rows = coldStart.split("\n").filter((line) => line.startsWith("| "));
-    assert.equal(rows.length, 2 + 13, run.stdout);
+    assert.equal(rows.length, 2 + 15, run.stdout);
     assert.match(run.stdout, /^\| curl \\\| jq \(baseline\) \| default \| measured \| /m);
     assert.match(run.stdout, /^\| epicac-bun-linux-(amd64|arm64) \| default \| measured \| /m);
     assert.match(run.stdout, /^\| epicac-bun-linux-(amd64|arm64) \| --assume \| measured \| /m);
@@ -62,7 +62,7 @@ test("bench: a short real run prints the table and writes sane JSON and SVG", as
     );
     assert.match(
       run.stdout,
-      /^epicac-bun-linux-\w+ \(native\): default path median [\d.]+ ms, [\d.]+× the baseline, [\d.]+× its floor \([\d.]+ ms\); --assume path median [\d.]+ ms, [\d.]+× the baseline, [\d.]+× its floor \([\d.]+ ms\)\. Baseline `curl \| jq` median [\d.]+ ms\.$/m,
+      /^epicac-bun-linux-\w+ \(native\): default path median [\d.]+ ms, [\d.]+× the baseline, [\d.]+× its floor \([\d.]+ ms\); --assume path median [\d.]+ ms, [\d.]+× the baseline, [\d.]+× its floor \([\d.]+ ms\)\. Baseline `curl \| jq` median [\d.]+ ms\. An application calling the module's fromContainer\(\): median [\d.]+ ms, [\d.]+× the bare fetch\.$/m,
     );
     assert.match(run.stdout, /^Budget: within budget: .*\(allowed: 1000×\)\.$/m);
 
@@ -74,8 +74,8 @@ test("bench: a short real run prints the table and writes sane JSON and SVG", as
     assert.match(doc.machine.runtimes.bench, /^bun \d/);
     assert.equal(doc.budget.pass, true);
     const candidates: ResultEntry[] = doc.candidates;
-    assert.equal(candidates.length, 13, "every candidate is listed, measured or not");
-    assert.equal(new Set(candidates.map((c) => c.id)).size, 13);
+    assert.equal(candidates.length, 15, "every candidate is listed, measured or not");
+    assert.equal(new Set(candidates.map((c) => c.id)).size, 15);
     for (const c of candidates) {
       if (c.status !== "measured") {
         assert.ok(["missing", "skipped"].includes(c.status), `${c.id}: ${c.status} ${c.reason}`);
@@ -95,11 +95,16 @@ test("bench: a short real run prints the table and writes sane JSON and SVG", as
     // Paths in the repository are written relative to it: the file can be committed.
     const bun = candidates.find((c) => c.id === `epicac-bun-linux-${doc.machine.arch} default`);
     assert.deepEqual(bun!.command, [`dist/epicac-bun-linux-${doc.machine.arch}`]);
-    // Each measured native path is compared with its floor, measured in the same run.
-    for (const path of ["default", "assume"]) {
-      const epicac = candidates.find((c) =>
-        c.id === `epicac-bun-linux-${doc.machine.arch} ${path}`
-      )!;
+    // Each measured native path is compared with its floor, measured in the same run, and so
+    // is the application that uses the module.
+    const compared = [
+      [`epicac-bun-linux-${doc.machine.arch} default`, "default"],
+      [`epicac-bun-linux-${doc.machine.arch} assume`, "assume"],
+      ["module-bun default", "default"],
+    ];
+    for (const [id, path] of compared) {
+      const epicac = candidates.find((c) => c.id === id)!;
+      assert.equal(epicac.status, "measured", `${id}: ${epicac.reason}`);
       const floor = candidates.find((c) => c.id === `floor-bun ${path}`)!;
       assert.equal(floor.status, "measured", `${floor.id}: ${floor.reason}`);
       assert.equal(epicac.floor!.id, floor.id);
