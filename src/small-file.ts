@@ -11,14 +11,7 @@ interface FileInfo {
 }
 
 interface RuntimeGlobals {
-  Bun?: {
-    file(
-      path: string,
-    ): {
-      text(): Promise<string>;
-      stat(): Promise<{ isFile(): boolean; isDirectory(): boolean; size: number }>;
-    };
-  };
+  Bun?: { file(path: string): { readonly size: number; text(): Promise<string> } };
   Deno?: { readTextFileSync(path: string): string; statSync(path: string): FileInfo };
 }
 
@@ -29,9 +22,11 @@ export async function readSmallFile(path: string, maxBytes = MAX_TOKEN_BYTES): P
   let info: FileInfo;
   let read: () => Promise<string> | string;
   if (g.Bun) {
+    // One stat, synchronous: a FIFO or a device has an infinite size, a missing file size 0
+    // (its read then fails with ENOENT, a directory's with EISDIR). A second await costs more
+    // start-up than the read.
     const file = g.Bun.file(path);
-    const stat = await file.stat();
-    info = { isFile: stat.isFile(), isDirectory: stat.isDirectory(), size: stat.size };
+    info = { isFile: Number.isFinite(file.size), isDirectory: false, size: file.size };
     read = () => file.text();
   } else if (g.Deno) {
     info = g.Deno.statSync(path);

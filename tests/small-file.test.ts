@@ -1,5 +1,6 @@
 // src/small-file.ts: a token file is read as it is, in every runtime, and a failed read carries
-// the usual error code so the message can say why in a few words.
+// the usual error code so the message can say why in a few words. A FIFO, a device or a file
+// over the limit is refused before it is read: none can hang or flood a run.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -7,6 +8,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
+import { spawnSync } from "node:child_process";
 import { readFailure, readSmallFile } from "../src/small-file.ts";
 
 const IS_ROOT = process.getuid?.() === 0;
@@ -80,6 +82,29 @@ test("an unreadable file fails with EACCES: 'permission denied'", {
     const error = await readError(path);
     assert.equal((error as { code?: string }).code, "EACCES");
     assert.equal(readFailure(error), "permission denied");
+  });
+});
+
+test("a FIFO and a device are refused as not regular files, without waiting on them", async () => {
+  await withDir(async (dir) => {
+    const fifo = join(dir, "fifo");
+    assert.equal(spawnSync("mkfifo", [fifo]).status, 0);
+    for (const path of [fifo, "/dev/zero"]) {
+      assert.equal((await readError(path) as { code?: string }).code, "ENOTREG", path);
+    }
+  });
+});
+
+test("a file over the limit is refused before it is read", async () => {
+  await withDir(async (dir) => {
+    const path = file(dir, "x".repeat(101));
+    try {
+      await readSmallFile(path, 100);
+      assert.fail("a 101-byte file was read with a 100-byte limit");
+    } catch (error) {
+      assert.equal((error as { code?: string }).code, "EFBIG");
+    }
+    assert.equal(await readSmallFile(path, 101), "x".repeat(101));
   });
 });
 
