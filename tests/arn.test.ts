@@ -5,16 +5,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { accountOf, checkRoleArn, parseRoleArn, PARTITIONS } from "../src/arn.ts";
 import { EpicacError, UsageError } from "../src/errors.ts";
+import { thrownBy } from "./support/assertions.ts";
 
-function usageError(fn: () => unknown): UsageError {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof UsageError, String(error));
-    return error;
-  }
-  assert.fail("expected a UsageError");
-}
+const usageError = (fn: () => unknown) => thrownBy(UsageError, fn);
 
 test("every current partition, aws-eusc included, and nothing else", () => {
   assert.deepEqual([...PARTITIONS], [

@@ -15,6 +15,7 @@ import { planChain, runChain } from "../src/pipeline.ts";
 import { type Agent, type AgentCredentials, fakeCredentials, startAgent } from "./fakes/agent.ts";
 import { type FakeSts, startFakeSts } from "./fakes/sts.ts";
 import { podToken } from "./support/jwt.ts";
+import { thrownBy } from "./support/assertions.ts";
 
 const DEST = "arn:aws:iam::222222222222:role/dest";
 const THIRD = "arn:aws:iam::333333333333:role/third";
@@ -71,15 +72,7 @@ async function run(input: Partial<ChainInput>, deadlineMs = 10_000) {
   }
 }
 
-function refusal(fn: () => unknown): EpicacError {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof EpicacError, String(error));
-    return error;
-  }
-  assert.fail("expected a refusal");
-}
+const refusal = (fn: () => unknown) => thrownBy(EpicacError, fn);
 
 test("a chain without hops on the container source calls no STS: nothing about STS is resolved", () => {
   const plan = planChain(options({}, { AWS_REGION: "" }));

@@ -29,6 +29,7 @@ import {
   writeEntry,
 } from "../../src/cache/store.ts";
 import type { Credentials } from "../../src/credentials.ts";
+import { thrownBy } from "../support/assertions.ts";
 
 const IS_ROOT = process.getuid?.() === 0;
 const NOT_ROOT = IS_ROOT ? false : "changing a file's owner needs root";
@@ -87,15 +88,7 @@ const VALID = () => ({
 });
 
 /** A cache directory that cannot be used is a CacheFault: the run then goes on uncached. */
-function refusal(fn: () => unknown): CacheFault {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof CacheFault, `expected a CacheFault, got ${error}`);
-    return error;
-  }
-  assert.fail("expected the cache directory to be refused");
-}
+const refusal = (fn: () => unknown) => thrownBy(CacheFault, fn);
 
 const mode = (path: string) => statSync(path).mode & 0o777;
 

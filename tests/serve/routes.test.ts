@@ -6,21 +6,14 @@ import assert from "node:assert/strict";
 import { UsageError } from "../../src/errors.ts";
 import { buildRoutes } from "../../src/serve/routes.ts";
 import { parseListen, parseProbeListen } from "../../src/serve/listen.ts";
+import { thrownBy } from "../support/assertions.ts";
 
 const NAMES = { seconds: true, name: (input: string) => `--${input}` };
 const PROD = "arn:aws:iam::222222222222:role/app";
 const AUDIT = "arn:aws:iam::333333333333:role/audit";
 const base = { env: {}, assume: [PROD], session: { externalId: "base-id", tags: ["team=a"] } };
 
-function usageError(fn: () => unknown): UsageError {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof UsageError, String(error));
-    return error;
-  }
-  assert.fail("accepted");
-}
+const usageError = (fn: () => unknown) => thrownBy(UsageError, fn);
 
 test("the default route is the command's own chain; each --route adds a path with its hops", () => {
   const routes = buildRoutes(base, [`audit=${AUDIT}`, `two=${PROD},${AUDIT}`], true, NAMES);

@@ -9,6 +9,7 @@ import {
   resolveContainerUri,
 } from "../../src/sources/container-uri.ts";
 import { EpicacError } from "../../src/errors.ts";
+import { thrownBy } from "../support/assertions.ts";
 
 const FULL = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
 const RELATIVE = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI";
@@ -17,15 +18,7 @@ function fullUri(value: string): URL {
   return resolveContainerUri({ [FULL]: value });
 }
 
-function refusal(fn: () => unknown): EpicacError {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof EpicacError, String(error));
-    return error;
-  }
-  assert.fail("expected the URI to be refused");
-}
+const refusal = (fn: () => unknown) => thrownBy(EpicacError, fn);
 
 // [FULL_URI, the URL epicac will call]
 const ALLOWED: [string, string][] = [

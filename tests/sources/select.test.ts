@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { selectSource, sourceOf } from "../../src/sources/select.ts";
 import { SOURCES } from "../../src/sources/source.ts";
 import { EpicacError } from "../../src/errors.ts";
+import { thrownBy } from "../support/assertions.ts";
 
 const FULL = { AWS_CONTAINER_CREDENTIALS_FULL_URI: "http://169.254.170.23/v1/credentials" };
 const RELATIVE = { AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: "/v2/credentials/abc" };
@@ -16,15 +17,7 @@ const IRSA = {
 };
 const kind = (...args: Parameters<typeof selectSource>) => selectSource(...args).kind;
 
-function refusal(fn: () => unknown): EpicacError {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof EpicacError, String(error));
-    return error;
-  }
-  assert.fail("expected the selection to fail");
-}
+const refusal = (fn: () => unknown) => thrownBy(EpicacError, fn);
 
 test("the sources --source accepts are container and web-identity, each with its module", () => {
   assert.deepEqual([...SOURCES], ["container", "web-identity"]);

@@ -5,16 +5,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { checkEndpoint } from "../../src/sts/endpoint.ts";
 import { UsageError } from "../../src/errors.ts";
+import { thrownBy } from "../support/assertions.ts";
 
-function usageError(fn: () => unknown): UsageError {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof UsageError, String(error));
-    return error;
-  }
-  assert.fail("expected a UsageError");
-}
+const usageError = (fn: () => unknown) => thrownBy(UsageError, fn);
 
 test("https is accepted to any host, and the parsed URL is returned", () => {
   for (

@@ -11,16 +11,9 @@ import {
   type RawSessionFlags,
 } from "../../src/sts/session.ts";
 import { UsageError } from "../../src/errors.ts";
+import { thrownBy } from "../support/assertions.ts";
 
-function usageError(fn: () => unknown): UsageError {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof UsageError, String(error));
-    return error;
-  }
-  assert.fail("expected a UsageError");
-}
+const usageError = (fn: () => unknown) => thrownBy(UsageError, fn);
 
 const parse = (flags: RawSessionFlags, chained = true) => parseSessionOptions(flags, chained);
 

@@ -5,16 +5,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { checkRegion, resolveStsTarget } from "../../src/sts/settings.ts";
 import { EpicacError, UsageError } from "../../src/errors.ts";
+import { thrownBy } from "../support/assertions.ts";
 
-function refusal(fn: () => unknown): EpicacError {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof EpicacError, String(error));
-    return error;
-  }
-  assert.fail("expected an error");
-}
+const refusal = (fn: () => unknown) => thrownBy(EpicacError, fn);
 
 test("the region is --region, else AWS_REGION, else AWS_DEFAULT_REGION", () => {
   const env = { AWS_REGION: "eu-west-1", AWS_DEFAULT_REGION: "eu-west-2" };

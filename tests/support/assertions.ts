@@ -1,4 +1,4 @@
-// Assertions shared by the end-to-end tests: what a caller of epicac depends on.
+// Assertions shared by the tests: what a caller of epicac depends on, and what a refusal throws.
 
 import assert from "node:assert/strict";
 import type { RunResult } from "./epicac.ts";
@@ -47,4 +47,19 @@ export function parseSuccess(result: RunResult): ProcessCredentials {
     "one line",
   );
   return JSON.parse(result.stdout);
+}
+
+/** The error `fn` throws, which must be an `expected` (UsageError, EpicacError, …). */
+export function thrownBy<T extends Error>(
+  // deno-lint-ignore no-explicit-any
+  expected: new (...args: any[]) => T,
+  fn: () => unknown,
+): T {
+  try {
+    fn();
+  } catch (error) {
+    assert.ok(error instanceof expected, String(error));
+    return error;
+  }
+  assert.fail(`expected ${expected.name} to be thrown`);
 }
