@@ -8,21 +8,12 @@
 // the waiter's own deadline, and every pause is a real sleep: a lock that cannot be taken or
 // removed is a CacheFault, never a busy loop.
 
-import {
-  closeSync,
-  constants,
-  lstatSync,
-  openSync,
-  readFileSync,
-  readlinkSync,
-  unlinkSync,
-  writeSync,
-} from "node:fs";
+import { closeSync, lstatSync, readFileSync, readlinkSync, unlinkSync, writeSync } from "node:fs";
 import process from "node:process";
 import { type Deadline, sleep } from "../deadline.ts";
 import { EpicacError } from "../errors.ts";
 import { debug } from "../log.ts";
-import { readRegularFile, reasonOf } from "./files.ts";
+import { createPrivateFile, readRegularFile, reasonOf } from "./files.ts";
 
 /** How long after its deadline a holder's run may still be running (main.ts's backstop). */
 export const HOLDER_GRACE_MS = 1000;
@@ -84,11 +75,7 @@ export async function acquireLock(
 function create(path: string, token: string): boolean {
   let fd: number;
   try {
-    fd = openSync(
-      path,
-      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-      0o600,
-    );
+    fd = createPrivateFile(path);
   } catch (error) {
     if (reasonOf(error) === "EEXIST") return false;
     throw new CacheFault(`cannot create the lock ${path}: ${reasonOf(error)}`);

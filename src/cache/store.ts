@@ -7,11 +7,9 @@
 import {
   chmodSync,
   closeSync,
-  constants,
   fsyncSync,
   lstatSync,
   mkdirSync,
-  openSync,
   renameSync,
   type Stats,
   unlinkSync,
@@ -21,7 +19,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { checkCredentials, type Credentials } from "../credentials.ts";
 import { debug } from "../log.ts";
-import { readRegularFile, reasonOf } from "./files.ts";
+import { createPrivateFile, readRegularFile, reasonOf } from "./files.ts";
 import { CacheFault } from "./lock.ts";
 
 /** An entry is a few hundred bytes; anything much larger is not one. */
@@ -66,13 +64,7 @@ export function probeCacheDir(dir: string): void {
   ensureCacheDir(dir);
   const probe = join(dir, `.probe.${process.pid}.${Math.random().toString(36).slice(2)}`);
   try {
-    closeSync(
-      openSync(
-        probe,
-        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-        0o600,
-      ),
-    );
+    closeSync(createPrivateFile(probe));
     unlinkSync(probe);
   } catch (error) {
     throw new CacheFault(`the cache directory ${dir} cannot be written: ${reasonOf(error)}`);
@@ -156,11 +148,7 @@ export function writeEntry(dir: string, key: string, credentials: Credentials): 
   });
   let fd: number;
   try {
-    fd = openSync(
-      temporary,
-      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-      0o600,
-    );
+    fd = createPrivateFile(temporary);
   } catch (error) {
     throw new CacheFault(`cannot write the cache entry ${path}: ${reasonOf(error)}`);
   }
