@@ -252,9 +252,10 @@ const cases: Case[] = [
   }],
   ["a hung agent cannot hang the caller: the default 5 s deadline ends the run", async (t) => {
     const result = await run(t, [], { env: podEnv("/hang"), killAfterMs: 30_000 });
+    // Which ends the last attempt depends on timing: its own 1 s timeout, or the deadline itself.
     assertFailure(result, {
       stderr:
-        /no complete answer .* within 1s; (gave up|overall deadline of 5s reached) after \d attempts/,
+        /no complete answer .* (within 1s|before the overall deadline); (gave up|overall deadline of 5s reached) after \d attempts/,
     });
     // The deadline, plus slack for start-up on a loaded (or emulated) machine.
     const slack = t.emulated ? 8000 : 4000;
