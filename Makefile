@@ -12,7 +12,7 @@ export DENO_NO_UPDATE_CHECK := 1
 
 SOURCES := $(shell find src -name '*.ts') package.json deno.json
 
-.PHONY: all tools deps build build-bun build-deno test unit test-loaded check demo bench clean
+.PHONY: all tools deps build build-bun build-deno test unit test-loaded check docs demo bench clean
 
 all: build
 
@@ -46,6 +46,11 @@ check: deps
 	deno fmt --check
 	deno doc --lint src/mod.ts
 	deno run --allow-read scripts/import-cycles.ts src
+	deno run --allow-read scripts/docs.ts --check
+
+## docs: rewrite the documentation's generated blocks (flags, options, checks) from the code.
+docs: deps
+	deno run --allow-read --allow-write scripts/docs.ts
 
 ## test: everything, under both runtimes, against the binaries `make build` wrote.
 test: build check

@@ -2,19 +2,7 @@
 // file and in `epicac config`, and the account an agent's or STS's answer belongs to.
 
 import { invalidValue } from "./errors.ts";
-
-/** Every current AWS partition. */
-export const PARTITIONS = [
-  "aws",
-  "aws-cn",
-  "aws-us-gov",
-  "aws-iso",
-  "aws-iso-b",
-  "aws-iso-e",
-  "aws-iso-f",
-  "aws-eusc",
-] as const;
-export type Partition = typeof PARTITIONS[number];
+import { type Partition, PARTITIONS } from "./partitions.ts";
 
 // Partition, account, optional path segments, and a non-empty role name.
 const ROLE_ARN = /^arn:([\w-]+):iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]+$/;

@@ -27,21 +27,16 @@
 
 import process from "node:process";
 import type { Credentials } from "./credentials.ts";
-import { startDeadline } from "./deadline.ts";
 import type { Env } from "./env.ts";
-import {
-  buildChainOptions,
-  checkRefreshWindow,
-  DEFAULTS,
-  type InputNames,
-  limited,
-} from "./options.ts";
-import { planChain, runChain } from "./pipeline.ts";
+import { CHAIN_INPUTS, REFRESH_BEFORE } from "./inputs/chain.ts";
+import { MODULE, readValues } from "./inputs/input.ts";
+import { chainOptions, checkRefreshWindow } from "./options.ts";
+import { planChain, runChainWithin } from "./pipeline.ts";
 import { refreshing } from "./refreshing.ts";
-import type { SourceKind } from "./sources/source.ts";
+import type { SourceKind } from "./sources/kinds.ts";
 
 export { EpicacError, UsageError } from "./errors.ts";
-export { SOURCES } from "./sources/source.ts";
+export { SOURCES } from "./sources/kinds.ts";
 export type { Env, SourceKind };
 
 /** The SDK's AwsCredentialIdentity, structurally. */
@@ -57,7 +52,7 @@ export interface ContainerProviderOptions {
   retries?: number;
   /** Milliseconds one refresh may take in all (default 5000). */
   deadlineMs?: number;
-  /** Refresh this long before the credentials expire (default 15 minutes: botocore's window). */
+  /** Refresh this long before the credentials expire (default 900000: botocore's 15 minutes). */
   refreshBeforeMs?: number;
   /** Where the AWS_* variables are read (default process.env). */
   env?: Env;
@@ -73,7 +68,7 @@ export interface ChainProviderOptions extends ContainerProviderOptions {
   sessionName?: string;
   /** ExternalId sent on every AssumeRole hop. */
   externalId?: string;
-  /** DurationSeconds: 900 to 3600 for chained sessions. */
+  /** DurationSeconds: 900 to 3600 for chained sessions (default: the role's own). */
   durationSeconds?: number;
   /** SourceIdentity sent on every AssumeRole hop. */
   sourceIdentity?: string;
@@ -85,8 +80,6 @@ export interface ChainProviderOptions extends ContainerProviderOptions {
   stsEndpoint?: string;
 }
 
-const OPTION_NAMES: InputNames = { seconds: false, name: (input) => input };
-
 /** The pod's own credentials from EKS Pod Identity (or ECS). */
 export function fromContainer(
   options: ContainerProviderOptions = {},
@@ -94,42 +87,16 @@ export function fromContainer(
   return fromChain({ ...options, assume: [], source: "container" });
 }
 
-/** The credentials of the last role in `assume`, chained from the pod's credentials. */
+/**
+ * The credentials of the last role in `assume`, chained from the pod's credentials. A bad
+ * option is a {@link UsageError} that names it.
+ */
 export function fromChain(options: ChainProviderOptions): AwsCredentialIdentityProvider {
-  const chain = buildChainOptions({
-    env: options.env ?? process.env,
-    source: options.source,
-    assume: options.assume,
-    session: {
-      sessionName: options.sessionName,
-      externalId: options.externalId,
-      duration: options.durationSeconds === undefined ? undefined : String(options.durationSeconds),
-      sourceIdentity: options.sourceIdentity,
-      tags: options.tags && Object.entries(options.tags).map(([key, value]) => `${key}=${value}`),
-    },
-    region: options.region,
-    stsEndpoint: options.stsEndpoint,
-    timeoutMs: options.timeoutMs,
-    retries: options.retries,
-    deadlineMs: options.deadlineMs,
-  }, OPTION_NAMES);
-  const refreshBeforeMs = limited(
-    "refreshBeforeMs",
-    options.refreshBeforeMs ?? DEFAULTS.refreshBeforeMs,
-    OPTION_NAMES,
-  );
-  checkRefreshWindow(
-    chain,
-    refreshBeforeMs,
-    { duration: "durationSeconds", refreshBefore: "refreshBeforeMs", seconds: false },
-    "every call would refresh",
-  );
-  return refreshing(async () => {
-    const deadline = startDeadline(chain.retry.deadlineMs);
-    try {
-      return await runChain(planChain(chain), deadline);
-    } finally {
-      deadline.cancel();
-    }
-  }, refreshBeforeMs);
+  const { env = process.env, ...given } = options;
+  const values = readValues(MODULE_INPUTS, given, MODULE);
+  const chain = chainOptions(values, env, MODULE);
+  checkRefreshWindow(chain, values.refreshBeforeMs, "every call would refresh");
+  return refreshing(() => runChainWithin(planChain(chain)), values.refreshBeforeMs);
 }
+
+const MODULE_INPUTS = { ...CHAIN_INPUTS, refreshBeforeMs: REFRESH_BEFORE };

@@ -5,14 +5,15 @@
 // runChain makes the requests, telling an observer (doctor) about each step as it succeeds.
 
 import type { Credentials } from "./credentials.ts";
-import type { Deadline } from "./deadline.ts";
+import { type Deadline, startDeadline } from "./deadline.ts";
 import { EpicacError, UsageError } from "./errors.ts";
+import { ASSUME, SESSION_INPUTS } from "./inputs/chain.ts";
+import type { Input } from "./inputs/input.ts";
 import type { ChainOptions } from "./options.ts";
 import { selectSource } from "./sources/select.ts";
 import type { Source, SourceContext, SourceCredentials } from "./sources/source.ts";
 import { loadSts } from "./sts/load.ts";
 import { resolveStsTarget, type StsSettings, type StsTarget } from "./sts/settings.ts";
-import { SESSION_FLAG_NAMES } from "./sts/session.ts";
 
 /** A chain ready to run: its options, its source, and (when it calls STS) where STS is. */
 export interface Plan {
@@ -30,14 +31,22 @@ export interface ChainObserver {
 export function planChain(options: ChainOptions): Plan {
   const source = selectSource(options.source, options.env);
   if (options.assume.length === 0) {
-    const idle = options.sessionFlagsGiven.filter((flag) => !source.sessionFlags.includes(flag));
+    const takes = (input: Input<unknown>) =>
+      (source.sessionOptions as readonly (string | undefined)[]).includes(input.option);
+    const idle = options.sessionGiven.filter((input) => !takes(input));
     if (idle.length > 0) {
-      const flags = idle.map((flag) => SESSION_FLAG_NAMES[flag]).join(", ");
+      const name = (inputs: Input<unknown>[]) =>
+        inputs.map((input) => options.caller.name(input)).join(", ");
       const apply = idle.length === 1 ? "applies" : "apply";
+      const hops = `${options.caller.name(ASSUME)} hops`;
       throw new UsageError(
         source.kind === "container"
-          ? `${flags} ${apply} to --assume hops, and none is given: the container credentials come as the agent gives them`
-          : `${flags} ${apply} to --assume hops only: sts:AssumeRoleWithWebIdentity takes --session-name and --duration`,
+          ? `${
+            name(idle)
+          } ${apply} to ${hops}, and none is given: the container credentials come as the agent gives them`
+          : `${name(idle)} ${apply} to ${hops} only: sts:AssumeRoleWithWebIdentity takes ${
+            name(SESSION_INPUTS.filter(takes)).replace(/, ([^,]*)$/, " and $1")
+          }`,
       );
     }
   }
@@ -45,9 +54,7 @@ export function planChain(options: ChainOptions): Plan {
   return {
     options,
     source,
-    sts: callsSts
-      ? resolveStsTarget({ region: options.region, endpoint: options.stsEndpoint }, options.env)
-      : undefined,
+    sts: callsSts ? resolveStsTarget(options, options.env) : undefined,
   };
 }
 
@@ -60,6 +67,16 @@ export async function stsFor(plan: Plan, deadline: Deadline) {
     signal: deadline.signal,
   };
   return { calls: await loadSts(), settings };
+}
+
+/** A chain run under a deadline of its own (one refresh of the module's or serve's). */
+export async function runChainWithin(plan: Plan): Promise<Credentials> {
+  const deadline = startDeadline(plan.options.retry.deadlineMs);
+  try {
+    return await runChain(plan, deadline);
+  } finally {
+    deadline.cancel();
+  }
 }
 
 export async function runChain(

@@ -3,7 +3,8 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { accountOf, checkRoleArn, parseRoleArn, PARTITIONS } from "../src/arn.ts";
+import { accountOf, checkRoleArn, parseRoleArn } from "../src/arn.ts";
+import { PARTITIONS } from "../src/partitions.ts";
 import { EpicacError, UsageError } from "../src/errors.ts";
 import { thrownBy } from "./support/assertions.ts";
 

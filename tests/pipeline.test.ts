@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startDeadline } from "../src/deadline.ts";
 import { EpicacError, UsageError } from "../src/errors.ts";
-import { buildChainOptions, type ChainInput } from "../src/options.ts";
+import { commandLineChain, moduleChain } from "./support/chain.ts";
 import { planChain, runChain } from "../src/pipeline.ts";
 import { type Agent, type AgentCredentials, fakeCredentials, startAgent } from "./fakes/agent.ts";
 import { type FakeSts, startFakeSts } from "./fakes/sts.ts";
@@ -41,22 +41,16 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const NAMES = { seconds: false, name: (input: string) => input };
-
-function options(input: Partial<ChainInput> = {}, env: Record<string, string> = {}) {
-  return buildChainOptions({
-    env: {
-      AWS_CONTAINER_CREDENTIALS_FULL_URI: agent.url(),
-      AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: tokenFile,
-      AWS_REGION: "us-west-2",
-      ...env,
-    },
-    stsEndpoint: sts.endpoint,
-    ...input,
-  }, NAMES);
+function options(input: Record<string, unknown> = {}, env: Record<string, string> = {}) {
+  return moduleChain({ stsEndpoint: sts.endpoint, ...input }, {
+    AWS_CONTAINER_CREDENTIALS_FULL_URI: agent.url(),
+    AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: tokenFile,
+    AWS_REGION: "us-west-2",
+    ...env,
+  });
 }
 
-async function run(input: Partial<ChainInput>, deadlineMs = 10_000) {
+async function run(input: Record<string, unknown>, deadlineMs = 10_000) {
   const steps: string[] = [];
   const deadline = startDeadline(deadlineMs);
   try {
@@ -88,25 +82,28 @@ test("with hops, where STS calls go is resolved once, at planning", () => {
 });
 
 test("session flags that cannot apply are usage errors that say why", () => {
-  const container = refusal(() => planChain(options({ session: { duration: "1800" } })));
+  const container = refusal(() => planChain(options({ durationSeconds: 1800 })));
   assert.ok(container instanceof UsageError);
-  assert.match(container.message, /^--duration applies to --assume hops, and none is given/);
+  assert.match(container.message, /^durationSeconds applies to assume hops, and none is given/);
   const irsaEnv = {
     AWS_CONTAINER_CREDENTIALS_FULL_URI: "",
     AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile,
     AWS_ROLE_ARN: "arn:aws:iam::111122223333:role/irsa",
   };
   const webIdentity = refusal(() =>
-    planChain(options({ session: { externalId: "ext-1", tags: ["a=b"] } }, irsaEnv))
+    planChain(options({ externalId: "ext-1", tags: { a: "b" } }, irsaEnv))
   );
   assert.ok(webIdentity instanceof UsageError);
   assert.match(
     webIdentity.message,
-    /^--external-id, --tag apply to --assume hops only: sts:AssumeRoleWithWebIdentity takes --session-name and --duration/,
+    /^externalId, tags apply to assume hops only: sts:AssumeRoleWithWebIdentity takes sessionName and durationSeconds/,
   );
-  // Web identity takes a session name and a duration; with a hop, every flag applies.
-  planChain(options({ session: { sessionName: "pod", duration: "1800" } }, irsaEnv));
-  planChain(options({ assume: [DEST], session: { externalId: "ext-1", duration: "1800" } }));
+  // Web identity takes a session name and a duration; with a hop, every option applies.
+  planChain(options({ sessionName: "pod", durationSeconds: 1800 }, irsaEnv));
+  planChain(options({ assume: [DEST], externalId: "ext-1", durationSeconds: 1800 }));
+  // The command line names its flags.
+  const flags = refusal(() => planChain(commandLineChain({ duration: "1800" }, options().env)));
+  assert.match(flags.message, /^--duration applies to --assume hops, and none is given/);
 });
 
 test("runChain: the source, then each hop signed with the previous hop's credentials, each reported", async () => {

@@ -5,53 +5,113 @@
 // (--native: credential_source = EcsContainer). Its flags, its --help, its run.
 
 import type { Env } from "../env.ts";
-import { checkRoleArn, type Partition, type RoleArn } from "../arn.ts";
+import { checkRoleArn, type RoleArn } from "../arn.ts";
 import { EXIT_OK, UsageError } from "../errors.ts";
-import { parseSessionOptions } from "../sts/session.ts";
-import { checkRegion } from "../sts/settings.ts";
-import { parseFlags } from "../cli/flags.ts";
+import { EXTERNAL_ID, REGION } from "../inputs/chain.ts";
+import { COMMAND_LINE, list, onOff, text, within } from "../inputs/input.ts";
+import { partitionOf } from "../partitions.ts";
+import { given, HELP, parseCommandLine } from "../cli/flags.ts";
 import type { CommandResult } from "./command.ts";
-
-const FLAGS = {
-  profile: { type: "string", multiple: true },
-  binary: { type: "string", default: "/opt/epicac" },
-  assume: { type: "boolean", default: false },
-  native: { type: "boolean", default: false },
-  region: { type: "string" },
-  "external-id": { type: "string" },
-  "cache-dir": { type: "string" },
-  "source-profile": { type: "string", default: "epicac-source" },
-  help: { type: "boolean", short: "h", default: false },
-} as const;
-
-export const HELP = `epicac config: print an AWS config file for destination roles
-
-Usage:
-  epicac config --profile NAME=ROLE_ARN[,region=R][,external-id=ID]... [--binary PATH]
-                [--assume | --native] [--region R] [--external-id ID] [--cache-dir DIR]
-                [--source-profile NAME]
-
-  --profile NAME=ROLE_ARN  A profile that ends as ROLE_ARN; repeat for more destinations.
-                           ,region=R and ,external-id=ID set them for this profile alone.
-  --binary PATH            Where epicac is in the image (default /opt/epicac).
-  --assume                 Profiles run "PATH --assume ROLE_ARN" themselves, for SDKs and tools
-                           without source_profile support. Default: role_arn + source_profile.
-  --native                 No epicac at all: role_arn + credential_source = EcsContainer, which
-                           current SDKs chain from EKS Pod Identity themselves (minimum
-                           versions: see the README). No --binary, --cache-dir or --assume.
-  --region R               region = R in every profile of R's partition (and --region R for
-                           --assume); a profile in another partition needs its own ,region=.
-  --external-id ID         external_id (or --external-id) for every destination without its own.
-  --cache-dir DIR          --cache-dir DIR on every credential_process line.
-  --source-profile NAME    The credential_process profile the chains start from (default
-                           epicac-source); not used with --assume.
-
-Set AWS_CONFIG_FILE to the file and AWS_PROFILE to one of the profiles.
-`;
 
 const NAME = /^[A-Za-z0-9_.-]+$/;
 // Paths end up in a command line that SDKs split on whitespace and quotes: keep them plain.
 const PLAIN_PATH = /^\/[\w./+@-]+$/;
+const PLAIN_PATH_FORM = "an absolute path without spaces or quotes";
+
+const PROFILE = list<string>({
+  flag: "profile",
+  placeholder: "NAME=ROLE_ARN",
+  type: "string[]",
+  form: "NAME=ROLE_ARN[,region=R][,external-id=ID]",
+  fromText: (spec) => spec,
+  valid: (spec) => spec.includes("="),
+  help: "A profile that ends as ROLE_ARN; repeat for more destinations. ,region=R and " +
+    ",external-id=ID set them for this profile alone.",
+});
+const BINARY = text({
+  flag: "binary",
+  placeholder: "PATH",
+  default: "/opt/epicac",
+  form: PLAIN_PATH_FORM,
+  valid: (path) => PLAIN_PATH.test(path),
+  help: "Where epicac is in the image.",
+});
+const ASSUME_PROFILES = onOff({
+  flag: "assume",
+  help: 'Profiles run "PATH --assume ROLE_ARN" themselves, for SDKs and tools without ' +
+    "source_profile support. Default: role_arn + source_profile.",
+});
+const NATIVE = onOff({
+  flag: "native",
+  help: "No epicac at all: role_arn + credential_source = EcsContainer, which current SDKs chain " +
+    "from EKS Pod Identity themselves (minimum versions: see the README). No --binary, " +
+    "--cache-dir or --assume.",
+});
+const CACHE_DIR_ARG = text({
+  flag: "cache-dir",
+  placeholder: "DIR",
+  form: PLAIN_PATH_FORM,
+  valid: (path) => PLAIN_PATH.test(path),
+  help: "--cache-dir DIR on every credential_process line.",
+});
+const SOURCE_PROFILE = text({
+  flag: "source-profile",
+  placeholder: "NAME",
+  default: "epicac-source",
+  form: "a profile name",
+  valid: (name) => NAME.test(name),
+  help: "The credential_process profile the chains start from; not used with --assume.",
+});
+
+// The chain's checks, with what these flags mean here.
+const PROFILES_REGION = {
+  ...REGION,
+  env: undefined,
+  help: "region = R in every profile of R's partition (and --region R for --assume); a profile " +
+    "in another partition needs its own ,region=.",
+};
+const PROFILES_EXTERNAL_ID = {
+  ...EXTERNAL_ID,
+  help: "external_id (or --external-id) for every destination without its own.",
+};
+
+export const INPUTS = {
+  profile: PROFILE,
+  binary: BINARY,
+  assume: ASSUME_PROFILES,
+  native: NATIVE,
+  region: PROFILES_REGION,
+  externalId: PROFILES_EXTERNAL_ID,
+  cacheDir: CACHE_DIR_ARG,
+  sourceProfile: SOURCE_PROFILE,
+};
+
+export async function help(): Promise<string> {
+  const { helpText } = await import("../cli/help.ts");
+  return helpText({
+    summary: "epicac config: print an AWS config file for destination roles",
+    usage: [
+      "epicac config --profile NAME=ROLE_ARN[,region=R][,external-id=ID]... [--binary PATH]",
+      "              [--assume | --native] [--region R] [--external-id ID] [--cache-dir DIR]",
+      "              [--source-profile NAME]",
+    ],
+    sections: [[
+      "Profiles",
+      [
+        PROFILE,
+        BINARY,
+        ASSUME_PROFILES,
+        NATIVE,
+        PROFILES_REGION,
+        PROFILES_EXTERNAL_ID,
+        CACHE_DIR_ARG,
+        SOURCE_PROFILE,
+      ],
+    ]],
+    notes: `Set AWS_CONFIG_FILE to the file and AWS_PROFILE to one of the profiles.
+`,
+  });
+}
 
 interface Destination {
   name: string;
@@ -60,18 +120,16 @@ interface Destination {
   externalId?: string;
 }
 
-export function run(argv: string[], _env: Env): Promise<CommandResult> {
-  return Promise.resolve({ output: generateConfig(argv), credentials: false, exitCode: EXIT_OK });
+export async function run(argv: string[], _env: Env): Promise<CommandResult> {
+  const output = given(argv, HELP) ? await help() : generateConfig(argv);
+  return { output, credentials: false, exitCode: EXIT_OK };
 }
 
+/** The config file the command line asks for (--help aside). */
 export function generateConfig(argv: string[]): string {
-  const values = prefixed(() => parseFlags(argv, FLAGS));
-  if (values.help) return HELP;
+  const values = prefixed(() => parseCommandLine(argv, INPUTS));
 
-  const externalId = checkExternalId(values["external-id"]);
-  const region = values.region === undefined
-    ? undefined
-    : prefixed(() => checkRegion(values.region!, "--region"));
+  const { region, externalId } = values;
   const destinations = (values.profile ?? []).map((spec) => destination(spec, region, externalId));
   if (destinations.length === 0) {
     throw new UsageError("config: give at least one --profile NAME=ROLE_ARN");
@@ -80,13 +138,10 @@ export function generateConfig(argv: string[]): string {
   if (names.size !== destinations.length) {
     throw new UsageError("config: a profile name is given twice");
   }
-  const source = values["source-profile"];
-  if (!NAME.test(source)) {
-    throw new UsageError(`config: --source-profile takes a profile name, not '${source}'`);
-  }
+  const source = values.sourceProfile;
   if (values.native) {
-    const conflicting = ["--assume", "--cache-dir", "--binary", "--source-profile"]
-      .filter((flag) => argv.some((arg) => arg === flag || arg.startsWith(`${flag}=`)));
+    const conflicting = [ASSUME_PROFILES, CACHE_DIR_ARG, BINARY, SOURCE_PROFILE]
+      .filter((input) => given(argv, input)).map((input) => `--${input.flag}`);
     if (conflicting.length > 0) {
       throw new UsageError(
         `config: --native profiles run no epicac process, so ${
@@ -99,14 +154,7 @@ export function generateConfig(argv: string[]): string {
   if (!values.assume && names.has(source)) {
     throw new UsageError(`config: --source-profile ${source} is also a destination`);
   }
-  for (const [flag, path] of [["--binary", values.binary], ["--cache-dir", values["cache-dir"]]]) {
-    if (path !== undefined && !PLAIN_PATH.test(path)) {
-      throw new UsageError(
-        `config: ${flag} takes an absolute path without spaces or quotes, not '${path}'`,
-      );
-    }
-  }
-  const cacheArgs = values["cache-dir"] ? ["--cache-dir", values["cache-dir"]] : [];
+  const cacheArgs = values.cacheDir ? ["--cache-dir", values.cacheDir] : [];
 
   const lines = [
     "# AWS config generated by epicac config.",
@@ -177,12 +225,13 @@ function destination(
   const [arn, ...settings] = spec.slice(at + 1).split(",");
   const role = prefixed(() => checkRoleArn(arn, "--profile"));
   const own: Destination = { name, role, externalId };
+  const caller = within(COMMAND_LINE, (input) => `--profile ${name} ${input.flag}=`);
   for (const setting of settings) {
     const [key, value = ""] = setting.split(/=(.*)/s);
-    if (key === "region") {
-      own.region = prefixed(() => checkRegion(value, `--profile ${name} region`));
-    } else if (key === "external-id") own.externalId = checkExternalId(value);
-    else {
+    if (key === REGION.flag) own.region = prefixed(() => REGION.read(value, caller));
+    else if (key === EXTERNAL_ID.flag) {
+      own.externalId = prefixed(() => EXTERNAL_ID.read(value, caller));
+    } else {
       throw new UsageError(
         `config: --profile ${name} takes region= and external-id= after the ARN, not '${setting}'`,
       );
@@ -199,26 +248,6 @@ function destination(
     own.region = region;
   }
   return own;
-}
-
-/** The partition a region belongs to, by its name. */
-export function partitionOf(region: string): Partition {
-  const prefixes: [string, Partition][] = [
-    ["cn-", "aws-cn"],
-    ["us-gov-", "aws-us-gov"],
-    ["us-isob-", "aws-iso-b"],
-    ["us-isof-", "aws-iso-f"],
-    ["eu-isoe-", "aws-iso-e"],
-    ["us-iso-", "aws-iso"],
-    ["eusc-", "aws-eusc"],
-  ];
-  return prefixes.find(([prefix]) => region.startsWith(prefix))?.[1] ?? "aws";
-}
-
-/** Same rules as the credentials command's --external-id. */
-function checkExternalId(id: string | undefined): string | undefined {
-  return prefixed(() => parseSessionOptions({ sessionName: "epicac", externalId: id }, true))
-    .externalId;
 }
 
 /** A usage error from the shared checks, said as config's own. */

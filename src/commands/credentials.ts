@@ -3,85 +3,58 @@
 
 import type { Deadline } from "../deadline.ts";
 import type { Env } from "../env.ts";
-import { EXIT_OK, UsageError } from "../errors.ts";
-import { DEFAULTS } from "../options.ts";
+import { EXIT_OK } from "../errors.ts";
+import { choice, onOff } from "../inputs/input.ts";
 import { type Format, formatCredentials, FORMATS } from "../output.ts";
 import { type Plan, planChain, runChain } from "../pipeline.ts";
 import { versionLine } from "../cli/version.ts";
-import { CHAIN_FLAGS, type ChainCommand, chainCommand, parseFlags } from "../cli/flags.ts";
+import { CHAIN_FLAGS, type ChainCommand, chainCommand, chainSections } from "../cli/chain.ts";
+import { HELP as HELP_FLAG, parseCommandLine } from "../cli/flags.ts";
 import { startRun } from "../cli/run.ts";
 import type { Credentials } from "../credentials.ts";
 import type { CommandResult } from "./command.ts";
 
-const FLAGS = {
-  ...CHAIN_FLAGS,
-  format: { type: "string", default: "json" },
-  version: { type: "boolean", short: "V", default: false },
-} as const;
+const FORMAT = choice({
+  flag: "format",
+  words: FORMATS,
+  default: "json",
+  help: "json: one line of credential_process JSON. env: 'export AWS_ACCESS_KEY_ID=…' lines " +
+    "for eval in a shell.",
+});
+const VERSION = onOff({
+  flag: "version",
+  short: "V",
+  help: "The version and the runtime the binary was built with.",
+});
 
-export const HELP = `epicac: print this pod's AWS credentials for an AWS SDK's credential_process
+export const INPUTS = { ...CHAIN_FLAGS, format: FORMAT, version: VERSION };
 
-Usage:
-  epicac [--format json|env] [--timeout S] [--retries N] [--deadline S] [--debug]
-         [--source container|web-identity]
-         [--assume ROLE_ARN]... [session flags] [--region R] [--sts-endpoint URL]
-         [--cache-dir DIR] [--refresh-before S]
-  epicac doctor [--json] [flags]     check the set-up; see epicac doctor --help
-  epicac config --profile NAME=ARN…  print an AWS config; see epicac config --help
-  epicac serve --token-file PATH     serve credentials to the pod's SDKs; see epicac serve --help
-  epicac --help | --version
-
-Reads the container credentials endpoint that EKS Pod Identity (or ECS) sets up for the pod, or
+/** The --help text (built only when asked for: the default path never needs it). */
+export async function help(): Promise<string> {
+  const { helpText } = await import("../cli/help.ts");
+  return helpText({
+    summary: "epicac: print this pod's AWS credentials for an AWS SDK's credential_process",
+    usage: [
+      "epicac [flags]",
+      "epicac doctor [--json] [flags]     check the set-up; see epicac doctor --help",
+      "epicac config --profile NAME=ARN…  print an AWS config; see epicac config --help",
+      "epicac serve --token-file PATH     serve credentials to the pod's SDKs; see epicac serve --help",
+      "epicac --help | --version",
+    ],
+    intro:
+      `Reads the container credentials endpoint that EKS Pod Identity (or ECS) sets up for the pod, or
 IRSA's web identity token, and prints the credentials on stdout, as credential_process JSON by
 default. With --assume, chains roles itself and prints the last role's credentials.
 
   [profile src]
-  credential_process = /opt/epicac
-
-Output and reliability:
-  --format json|env  json: one line of credential_process JSON (default).
-                     env: 'export AWS_ACCESS_KEY_ID=…' lines for eval in a shell.
-  --timeout S        Seconds one request may take, answer included (default ${
-  DEFAULTS.timeoutMs / 1000
-}).
-  --retries N        Extra attempts after connection errors, timeouts, HTTP 429 and 5xx
-                     (default ${DEFAULTS.retries}; other 4xx answers are never retried).
-  --deadline S       Seconds the whole run may take: cache lock wait, retries, backoff and STS
-                     included (default ${DEFAULTS.deadlineMs / 1000}).
-  --debug            Log steps, timings and statuses to stderr. Secrets and tokens are never
-                     logged.
-
-Source:
-  --source KIND      container: the EKS Pod Identity / ECS endpoint.
-                     web-identity: IRSA, AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN through
-                     sts:AssumeRoleWithWebIdentity.
-                     Default: container when its variables are set, else web-identity.
-
-Role chaining (each hop signs sts:AssumeRole with the previous hop's credentials):
-  --assume ROLE_ARN  Assume this role; repeat for more hops. AccountId comes from the ARN.
-  --session-name N   Role session name (default: this host's name, i.e. the pod's name).
-  --external-id ID   ExternalId sent on every AssumeRole hop.
-  --duration S       Session length, 900 to 3600 seconds: AWS caps chained sessions at one
-                     hour (up to 43200 for a web identity session without --assume).
-  --source-identity I  SourceIdentity sent on every AssumeRole hop.
-  --tag KEY=VALUE    Session tag on every AssumeRole hop; repeatable (at most 50).
-  --region R         STS region (default AWS_REGION, then AWS_DEFAULT_REGION; never from an
-                     AWS config file).
-  --sts-endpoint URL STS endpoint: https, or http to loopback only (default
-                     AWS_ENDPOINT_URL_STS, then AWS_ENDPOINT_URL, else the region's own).
-  The web identity hop takes only --session-name and --duration (STS accepts no more).
-
-Cache:
-  --cache-dir DIR    Reuse the result until --refresh-before seconds before it expires
-                     (also EPICAC_CACHE_DIR). Directory 0700, entries 0600; concurrent runs
-                     share one fetch.
-  --refresh-before S Refresh window (default ${
-  DEFAULTS.refreshBeforeMs / 1000
-}, which covers every AWS SDK's own); a
-                     --duration no longer than it is refused with --cache-dir.
-
-  -h, --help         Show this help.
-  -V, --version      Show the version and the runtime the binary was built with.
+  credential_process = /opt/epicac`,
+    sections: [
+      ["Output", [FORMAT, VERSION, HELP_FLAG]],
+      ...chainSections(true),
+    ],
+    notes:
+      `The web identity hop takes only --session-name and --duration (STS accepts no more); with
+--cache-dir, a --duration must leave room above --refresh-before.
 
 Environment:
   AWS_CONTAINER_CREDENTIALS_FULL_URI      The endpoint, e.g. http://169.254.170.23/v1/credentials
@@ -92,14 +65,10 @@ Environment:
                                           (set by EKS Pod Identity).
   AWS_CONTAINER_AUTHORIZATION_TOKEN       The token itself, when no token file is set.
   AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN  IRSA's token file and role (set by EKS).
-  AWS_REGION, AWS_DEFAULT_REGION          The STS region, when --region is not given.
-  AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL  STS endpoint overrides, when --sts-endpoint is not
-                                          given; an empty value counts as unset.
-  AWS_IGNORE_CONFIGURED_ENDPOINT_URLS     true (any case): the two variables above are ignored.
-  EPICAC_CACHE_DIR                        Same as --cache-dir.
   HTTP_PROXY, HTTPS_PROXY, ALL_PROXY      Ignored: endpoints are always called directly.
   NODE_TLS_REJECT_UNAUTHORIZED            Ignored: certificates are always checked.
   AWS_CONFIG_FILE, AWS_PROFILE            Not read by a credentials run (doctor checks them).
+  An empty variable counts as unset.
 
 Security:
   Plain http only to loopback, 169.254.170.2, 169.254.170.23 and [fd00:ec2::23]; https to any
@@ -111,7 +80,9 @@ Exit codes:
   0  Credentials written to stdout (a stdout that is closed, /dev/null or full is exit 1).
   1  Failure: one line on stderr says what failed and what to check; stdout is empty.
   2  Usage error: the command line is wrong.
-`;
+`,
+  });
+}
 
 /** What the command line asks for: the help text, the version, or credentials. */
 export type Request =
@@ -120,22 +91,17 @@ export type Request =
   | { kind: "credentials"; format: Format; command: ChainCommand };
 
 export function parseRequest(argv: string[], env: Env): Request {
-  const values = parseFlags(argv, FLAGS);
+  const values = parseCommandLine(argv, INPUTS);
   if (values.help) return { kind: "help" };
   if (values.version) return { kind: "version" };
-  if (!(FORMATS as readonly string[]).includes(values.format)) {
-    throw new UsageError(`--format must be one of ${FORMATS.join(", ")}, not '${values.format}'`);
-  }
-  return {
-    kind: "credentials",
-    format: values.format as Format,
-    command: chainCommand(values, env),
-  };
+  return { kind: "credentials", format: values.format, command: chainCommand(values, env) };
 }
 
 export async function run(argv: string[], env: Env): Promise<CommandResult> {
   const request = parseRequest(argv, env);
-  if (request.kind === "help") return { output: HELP, credentials: false, exitCode: EXIT_OK };
+  if (request.kind === "help") {
+    return { output: await help(), credentials: false, exitCode: EXIT_OK };
+  }
   if (request.kind === "version") {
     return { output: versionLine(), credentials: false, exitCode: EXIT_OK };
   }

@@ -6,29 +6,47 @@ import process from "node:process";
 import type { Env } from "../env.ts";
 import { EpicacError, EXIT_OK, SetupError, UsageError } from "../errors.ts";
 import { debugEnabled, logDebugAsEvents, logEvent } from "../log.ts";
-import { checkRefreshWindow, DEFAULTS, limited } from "../options.ts";
+import { REFRESH_BEFORE } from "../inputs/chain.ts";
+import { onOff, text } from "../inputs/input.ts";
+import { checkRefreshWindow } from "../options.ts";
 import { type Plan, planChain } from "../pipeline.ts";
-import { CHAIN_FLAGS, chainInput, FLAG_NAMES, parseFlags, seconds } from "../cli/flags.ts";
+import { CHAIN_FLAGS, chainSections } from "../cli/chain.ts";
+import { parseCommandLine } from "../cli/flags.ts";
 import { prepareRequests } from "../cli/run.ts";
 import { loadServeToken, TOKEN_FILE_MODE } from "../serve/auth-token.ts";
 import { createHandler } from "../serve/handler.ts";
-import { type ListenAddress, parseListen, parseProbeListen } from "../serve/listen.ts";
+import { LISTEN, PROBE_LISTEN, shown } from "../serve/listen.ts";
 import { label, Metrics } from "../serve/metrics.ts";
 import { RouteCredentials } from "../serve/refresher.ts";
-import { buildRoutes } from "../serve/routes.ts";
+import { buildRoutes, ROUTE } from "../serve/routes.ts";
 import { listen, type ServerLimits } from "../serve/server.ts";
 import type { HttpRequest } from "../serve/http1.ts";
 import type { CommandResult } from "./command.ts";
 
-const { "cache-dir": _noCache, ...SHARED } = CHAIN_FLAGS;
-const FLAGS = {
+const TOKEN_FILE = text({
+  flag: "token-file",
+  placeholder: "PATH",
+  form: "a file path",
+  valid: (path) => path !== "",
+  help: "Required. The token every credentials request must send as its Authorization " +
+    "header. A file that holds one is used as it is (from a Kubernetes Secret); a missing one " +
+    `gets a random 256-bit token, written mode ${TOKEN_FILE_MODE.toString(8).padStart(4, "0")}, ` +
+    "readable by the pod's fsGroup. Applications set AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE to it.",
+});
+const NO_DEFAULT_ROUTE = onOff({
+  flag: "no-default-route",
+  help: "Serve only the named routes, not GET /v1/credentials.",
+});
+
+const { cacheDir: _noCache, ...SHARED } = CHAIN_FLAGS;
+export const INPUTS = {
   ...SHARED,
-  listen: { type: "string", default: "127.0.0.1:9911" },
-  "probe-listen": { type: "string" },
-  "token-file": { type: "string" },
-  route: { type: "string", multiple: true },
-  "no-default-route": { type: "boolean", default: false },
-} as const;
+  listen: LISTEN,
+  probeListen: PROBE_LISTEN,
+  tokenFile: TOKEN_FILE,
+  route: ROUTE,
+  noDefaultRoute: NO_DEFAULT_ROUTE,
+};
 
 /** Limits no client can lift (see http1.ts). */
 export const LIMITS_OF_SERVE: ServerLimits = {
@@ -40,36 +58,22 @@ export const LIMITS_OF_SERVE: ServerLimits = {
 /** SIGTERM to exit: requests in flight get this long. */
 const STOP_GRACE_MS = 4000;
 
-export const HELP =
-  `epicac serve: serve this pod's chained credentials on its loopback, in the EKS Pod
-Identity agent's protocol, to every AWS SDK of the pod (no shell, no process per refresh)
-
-Usage:
-  epicac serve --token-file PATH [--listen HOST:PORT] [--assume ROLE_ARN]... [session flags]
-               [--route NAME=ROLE_ARN[,ROLE_ARN…][,KEY=VALUE…]]... [--no-default-route]
-               [--probe-listen IP:PORT] [--refresh-before S] [the credentials command's flags]
-
-  --listen HOST:PORT  Loopback only: 127.0.0.0/8, [::1] or localhost (default 127.0.0.1:9911).
-  --probe-listen IP:PORT
-                      Also serve /healthz, /readyz and /metrics, and nothing else, here: the
-                      kubelet's httpGet probes and Prometheus reach the pod's IP, not its
-                      loopback (0.0.0.0:9912, say). Its /readyz names routes, never causes.
-  --token-file PATH   The token every credentials request must send as its Authorization
-                      header. A file that holds one is used as it is (from a Kubernetes Secret);
-                      a missing one gets a random 256-bit token, written mode ${
-    TOKEN_FILE_MODE.toString(8)
-  }, readable by the
-                      pod's fsGroup. Applications set AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE to it.
-  --route NAME=…      Also serve GET /v1/credentials/NAME: these --assume hops, with these session
-                      options over the command's: external-id=, session-name=, duration=,
-                      source-identity=, tag=KEY=VALUE (repeatable; replaces the command's tags).
-                      NAME: 1 to 64 letters, digits, - and _.
-  --no-default-route  Serve only the named routes, not GET /v1/credentials.
-  --refresh-before S  Refresh each route this long before its credentials expire (default ${
-    DEFAULTS.refreshBeforeMs / 1000
-  }).
-
-GET /v1/credentials serves the chain of the command's own flags (no --assume: the source's own
+export async function help(): Promise<string> {
+  const { helpText } = await import("../cli/help.ts");
+  return helpText({
+    summary: `epicac serve: serve this pod's chained credentials on its loopback, in the EKS Pod
+Identity agent's protocol, to every AWS SDK of the pod (no shell, no process per refresh)`,
+    usage: [
+      "epicac serve --token-file PATH [--listen HOST:PORT] [--assume ROLE_ARN]... [session flags]",
+      "             [--route NAME=ROLE_ARN[,ROLE_ARN…][,KEY=VALUE…]]... [--no-default-route]",
+      "             [--probe-listen IP:PORT] [--refresh-before S] [the credentials command's flags]",
+    ],
+    sections: [
+      ["Serving", [LISTEN, PROBE_LISTEN, TOKEN_FILE, ROUTE, NO_DEFAULT_ROUTE, REFRESH_BEFORE]],
+      ...chainSections(false),
+    ],
+    notes:
+      `GET /v1/credentials serves the chain of the command's own flags (no --assume: the source's own
 credentials). Answers: 200 with {"AccessKeyId","SecretAccessKey","Token","Expiration",
 "AccountId"}, or plain text: 401 without a token, 403 with a wrong one, 503 without valid
 credentials, 404 and 405 for other paths and methods. GET /healthz, /readyz (every route holds
@@ -77,38 +81,24 @@ valid credentials) and /metrics (Prometheus) need no token. One JSON line per ev
 request lines with --debug. SIGTERM or SIGINT: stop, exit 0.
 
 Exit codes: 0 after SIGTERM or SIGINT; 2 when it cannot start as set up.
-`;
+`,
+  });
+}
 
 export async function run(argv: string[], env: Env): Promise<CommandResult> {
-  const values = parseFlags(argv, FLAGS);
-  if (values.help) return { output: HELP, credentials: false, exitCode: EXIT_OK };
-  const address = parseListen(values.listen);
-  const probeAddress = values["probe-listen"] === undefined
-    ? undefined
-    : parseProbeListen(values["probe-listen"]);
+  const values = parseCommandLine(argv, INPUTS);
+  if (values.help) return { output: await help(), credentials: false, exitCode: EXIT_OK };
+  const address = values.listen;
+  const probeAddress = values.probeListen;
   if (probeAddress && probeAddress.port !== 0 && probeAddress.port === address.port) {
     throw new UsageError("--probe-listen needs a port of its own, not --listen's");
   }
-  const tokenFile = values["token-file"];
+  const tokenFile = values.tokenFile;
   if (!tokenFile) throw new UsageError("serve needs --token-file PATH");
-  const routes = buildRoutes(
-    chainInput(values, env),
-    values.route ?? [],
-    !values["no-default-route"],
-    FLAG_NAMES,
-  );
-  const refreshBeforeMs = limited(
-    "refreshBeforeMs",
-    seconds("refreshBeforeMs", values["refresh-before"]),
-    FLAG_NAMES,
-  );
+  const routes = buildRoutes(values, env, values.route ?? [], !values.noDefaultRoute);
+  const refreshBeforeMs = values.refreshBeforeMs;
   for (const route of routes) {
-    checkRefreshWindow(
-      route.chain,
-      refreshBeforeMs,
-      { duration: "--duration", refreshBefore: "--refresh-before", seconds: true },
-      "every refresh would already be due",
-    );
+    checkRefreshWindow(route.chain, refreshBeforeMs, "every refresh would already be due");
   }
   const plans: Plan[] = routes.map((route) => setUp(() => planChain(route.chain)));
   prepareRequests(values.debug);
@@ -148,7 +138,7 @@ export async function run(argv: string[], env: Env): Promise<CommandResult> {
     );
   logEvent("started", {
     listen: shown(address, server.port),
-    ...(probes ? { probeListen: shown(probeAddress, probes.port) } : {}),
+    ...(probes && probeAddress ? { probeListen: shown(probeAddress, probes.port) } : {}),
     routes: routes.map((r) => r.path),
     tokenFile,
     tokenGenerated: token.generated,
@@ -167,11 +157,6 @@ export async function run(argv: string[], env: Env): Promise<CommandResult> {
     process.once("SIGINT", () => stop("SIGINT"));
   });
   return { output: "", credentials: false, exitCode: EXIT_OK };
-}
-
-/** HOST:PORT as logged, an IPv6 host in brackets. */
-function shown(address: ListenAddress, port: number): string {
-  return `${address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname}:${port}`;
 }
 
 /** A failure to start as set up is exit 2 (a usage error stays one). */

@@ -105,7 +105,7 @@ async function checkChain(
     // The hops cannot run (no region, say); a source that needs no STS can still be asked.
     if (source.callsSts || options.assume.length === 0) return [failWith(source.checkName, error)];
     const alone = await checkChain(
-      { ...options, assume: [], sessionFlagsGiven: [] },
+      { ...options, assume: [], sessionGiven: [] },
       source,
       deadline,
     );

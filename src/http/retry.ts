@@ -16,12 +16,21 @@ export interface RetryPolicy {
   deadlineMs: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = {
-  retries: 3,
-  baseDelayMs: 100,
-  maxDelayMs: 1000,
-  deadlineMs: 5000,
-};
+/** The backoff between a run's attempts: 100 ms doubling, at most 1 s. */
+export const BACKOFF = { baseDelayMs: 100, maxDelayMs: 1000 } as const;
+
+/**
+ * Full-jitter backoff before attempt `failures` + 1: a random wait up to `baseMs` doubled per
+ * failure so far, at most `maxMs`. Spreads the retries of many clients that failed together.
+ */
+export function fullJitter(
+  failures: number,
+  baseMs: number,
+  maxMs: number,
+  random: () => number = Math.random,
+): number {
+  return random() * Math.min(maxMs, baseMs * 2 ** (failures - 1));
+}
 
 /** The last attempt's error, with how many attempts were made. */
 export class RetriesExhaustedError extends EpicacError {
@@ -64,7 +73,7 @@ export async function withRetries<T>(
       } catch (error) {
         if (!(error instanceof EpicacError) || !error.retryable) throw error;
         if (n > policy.retries) throw new RetriesExhaustedError(error, n, "gave up");
-        const delay = random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (n - 1));
+        const delay = fullJitter(n, policy.baseDelayMs, policy.maxDelayMs, random);
         if (deadline.signal.aborted || delay >= deadline.remainingMs()) {
           throw new RetriesExhaustedError(
             error,

@@ -23,7 +23,7 @@ export const containerSource: Source = {
   kind: "container",
   checkName: "agent",
   callsSts: false,
-  sessionFlags: [],
+  sessionOptions: [],
   isConfigured: (env) =>
     Boolean(env.AWS_CONTAINER_CREDENTIALS_FULL_URI || env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI),
   notConfigured: noContainerUri,

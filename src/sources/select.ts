@@ -4,7 +4,8 @@
 
 import type { Env } from "../env.ts";
 import { containerSource } from "./container.ts";
-import type { Source, SourceKind } from "./source.ts";
+import type { SourceKind } from "./kinds.ts";
+import type { Source } from "./source.ts";
 import { webIdentitySource } from "./web-identity.ts";
 
 /** In the order they are tried. */

@@ -10,14 +10,11 @@ import type { Env } from "../env.ts";
 import type { EpicacError } from "../errors.ts";
 import type { RetryPolicy } from "../http/retry.ts";
 import type { StsCalls } from "../sts/load.ts";
-import type { RawSessionFlags, SessionOptions } from "../sts/session.ts";
+import type { SessionOptions } from "../sts/session.ts";
 import type { StsSettings } from "../sts/settings.ts";
 import type { Token } from "./token.ts";
 
-/** The sources there are, by name (--source). */
-export const SOURCES = ["container", "web-identity"] as const;
-/** container: EKS Pod Identity or ECS; web-identity: IRSA. */
-export type SourceKind = typeof SOURCES[number];
+import type { SourceKind } from "./kinds.ts";
 
 /** What getting credentials takes besides the environment: the run's settings and STS. */
 export interface SourceContext {
@@ -43,8 +40,8 @@ export interface Source {
   readonly checkName: string;
   /** Whether getting its credentials calls STS (and so needs a region). */
   readonly callsSts: boolean;
-  /** The session flags it takes without --assume (every flag applies to --assume hops). */
-  readonly sessionFlags: readonly (keyof RawSessionFlags)[];
+  /** The session options it takes without --assume (every one applies to --assume hops). */
+  readonly sessionOptions: readonly (keyof SessionOptions)[];
   isConfigured(env: Env): boolean;
   /** The error for a run that asks for this source where the environment does not set it up. */
   notConfigured(): EpicacError;

@@ -27,7 +27,7 @@ export const webIdentitySource: Source = {
   kind: "web-identity",
   checkName: "web identity",
   callsSts: true,
-  sessionFlags: ["sessionName", "duration"],
+  sessionOptions: ["sessionName", "durationSeconds"],
   isConfigured: (env) => Boolean(env.AWS_WEB_IDENTITY_TOKEN_FILE && env.AWS_ROLE_ARN),
   notConfigured: () =>
     new EpicacError(

@@ -1,11 +1,12 @@
 // How epicac talks to STS: region, endpoint, timeouts and retries. The region and endpoint are
-// resolved here, once, from the flags and the environment only (never from an AWS config file),
-// checked, and handed to the client as they are, so the endpoint that is checked is the one
+// resolved here, once, from the flags (or options) and the environment only (never from an AWS
+// config file), and handed to the client as they are, so the endpoint that is checked is the one
 // that is called, and the cache key names exactly what the run calls.
 
 import type { Env } from "../env.ts";
-import { EpicacError, invalidValue } from "../errors.ts";
-import { resolveStsEndpoint } from "./endpoint.ts";
+import { EpicacError } from "../errors.ts";
+import { REGION, STS_ENDPOINT } from "../inputs/chain.ts";
+import { fromEnvironment } from "../inputs/input.ts";
 
 /** Where STS calls go. */
 export interface StsTarget {
@@ -24,33 +25,23 @@ export interface StsSettings extends StsTarget {
   signal?: AbortSignal;
 }
 
-// Every partition's form: us-east-1, cn-north-1, us-gov-west-1, us-isob-east-1, eusc-de-east-1.
-const REGION = /^[a-z]{2,5}(-[a-z]+)+-\d{1,2}$/;
-
-/** The region and endpoint a run's STS calls use, or an error saying what to set. */
+/**
+ * The region and endpoint a run's STS calls use: the given ones (already checked), else the
+ * environment's, checked here; or an error saying what to set. AWS_IGNORE_CONFIGURED_ENDPOINT_URLS
+ * =true (in any case) turns the endpoint variables off, as in the SDKs.
+ */
 export function resolveStsTarget(
-  flags: { region?: string; endpoint?: string },
+  given: { region?: string; stsEndpoint?: string },
   env: Env,
 ): StsTarget {
-  const [origin, region] = flags.region
-    ? ["--region", flags.region]
-    : env.AWS_REGION
-    ? ["AWS_REGION", env.AWS_REGION]
-    : env.AWS_DEFAULT_REGION
-    ? ["AWS_DEFAULT_REGION", env.AWS_DEFAULT_REGION]
-    : [undefined, undefined];
-  if (!origin || !region) {
+  const region = given.region ?? fromEnvironment(REGION, env);
+  if (!region) {
     throw new EpicacError(
       "no AWS region is set for STS",
       "pass --region, or set AWS_REGION (EKS Pod Identity sets it in the pod); epicac does not read regions from AWS config files",
     );
   }
-  checkRegion(region, origin);
-  return { region, endpoint: resolveStsEndpoint(flags.endpoint, env) };
-}
-
-/** A region name of any partition, or a usage error (an option) or configuration error (a variable). */
-export function checkRegion(region: string, origin: string): string {
-  if (REGION.test(region)) return region;
-  throw invalidValue(origin, `${origin} is not an AWS region name: '${region.slice(0, 40)}'`);
+  const ignored = /^true$/i.test(env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS ?? "");
+  const endpoint = given.stsEndpoint ?? (ignored ? undefined : fromEnvironment(STS_ENDPOINT, env));
+  return { region, endpoint };
 }

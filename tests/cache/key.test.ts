@@ -9,8 +9,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cacheKeyFor } from "../../src/commands/credentials.ts";
-import { type ChainOptions, DEFAULTS } from "../../src/options.ts";
+import type { ChainOptions } from "../../src/options.ts";
 import { planChain } from "../../src/pipeline.ts";
+import { moduleChain } from "../support/chain.ts";
 import { fakeJwt } from "../support/jwt.ts";
 
 const DEST = "arn:aws:iam::222222222222:role/dest";
@@ -40,16 +41,10 @@ function tokenFile(token: string): string {
 
 function options(overrides: Partial<ChainOptions> = {}, token = jwt(CLAIMS)): ChainOptions {
   return {
-    env: {
+    ...moduleChain({ assume: [DEST], sessionName: "app-pod", region: "us-west-2" }, {
       AWS_CONTAINER_CREDENTIALS_FULL_URI: "http://169.254.170.23/v1/credentials",
       AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: tokenFile(token),
-    },
-    assume: [DEST],
-    session: { sessionName: "app-pod", tags: [] },
-    sessionFlagsGiven: [],
-    region: "us-west-2",
-    timeoutMs: DEFAULTS.timeoutMs,
-    retry: { retries: 3, baseDelayMs: 100, maxDelayMs: 1000, deadlineMs: 5000 },
+    }),
     ...overrides,
   };
 }
@@ -149,7 +144,7 @@ test("the key differs by each --assume hop and their order", async () => {
   const token = jwt(CLAIMS);
   const keys = new Set<string>();
   for (const assume of [[], [DEST], [THIRD], [DEST, THIRD], [THIRD, DEST], [DEST, DEST]]) {
-    keys.add(await keyOf(options({ assume }, token)));
+    keys.add(await keyOf(options({ assume, sessionGiven: [] }, token)));
   }
   assert.equal(keys.size, 6);
 });

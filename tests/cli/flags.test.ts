@@ -1,32 +1,48 @@
-// src/cli/flags.ts: no arguments give exactly what node:util's parseArgs gives (without loading
-// it), for every command's flags; arguments are parsed strictly, an unknown flag is a usage error.
+// src/cli/flags.ts and help.ts: a command's inputs as its command line: strict parsing, no node:util for no
+// arguments, and a --help that lists every input with its unit, default and variables.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parseArgs } from "node:util";
-import { CHAIN_FLAGS, parseFlags } from "../../src/cli/flags.ts";
+import { CHAIN_FLAGS, chainSections } from "../../src/cli/chain.ts";
+import { parseCommandLine } from "../../src/cli/flags.ts";
+import { helpText } from "../../src/cli/help.ts";
 import { UsageError } from "../../src/errors.ts";
+import type { Input } from "../../src/inputs/input.ts";
 
-const WITH_EVERY_KIND = {
-  ...CHAIN_FLAGS,
-  format: { type: "string", default: "json" },
-  listen: { type: "string", default: "127.0.0.1:9911" },
-  route: { type: "string", multiple: true },
-  "no-default-route": { type: "boolean", default: false },
-} as const;
-
-test("flags: no arguments give parseArgs' own defaults", () => {
-  const parsed = parseArgs({ args: [], options: WITH_EVERY_KIND, strict: true }).values;
-  assert.deepEqual({ ...parseFlags([], WITH_EVERY_KIND) }, { ...parsed });
-  assert.equal(parseFlags([], WITH_EVERY_KIND).format, "json");
-  assert.equal(parseFlags([], WITH_EVERY_KIND).debug, false);
-  assert.equal(parseFlags([], WITH_EVERY_KIND).assume, undefined);
+test("no arguments give every default, as values", () => {
+  const values = parseCommandLine([], CHAIN_FLAGS);
+  assert.equal(values.timeoutMs, 1000);
+  assert.equal(values.refreshBeforeMs, 900_000);
+  assert.equal(values.debug, false);
+  assert.equal(values.help, false);
+  assert.equal(values.assume, undefined);
 });
 
-test("flags: arguments are parsed strictly; an unknown flag or a positional is a usage error", () => {
-  const values = parseFlags(["--assume", "a", "--assume", "b", "--debug"], CHAIN_FLAGS);
-  assert.deepEqual(values.assume, ["a", "b"]);
+test("arguments are read through the declarations; an unknown flag or a positional is a usage error", () => {
+  const values = parseCommandLine(
+    ["--assume", "arn:aws:iam::123456789012:role/a", "--timeout=2.5", "--debug"],
+    CHAIN_FLAGS,
+  );
+  assert.deepEqual(values.assume, ["arn:aws:iam::123456789012:role/a"]);
+  assert.equal(values.timeoutMs, 2500);
   assert.equal(values.debug, true);
-  assert.throws(() => parseFlags(["--nope"], CHAIN_FLAGS), UsageError);
-  assert.throws(() => parseFlags(["extra"], CHAIN_FLAGS), UsageError);
+  // --help wins over anything else given, even a bad value.
+  assert.equal(parseCommandLine(["--timeout", "bad", "-h"], CHAIN_FLAGS).help, true);
+  assert.throws(() => parseCommandLine(["--nope"], CHAIN_FLAGS), UsageError);
+  assert.throws(() => parseCommandLine(["extra"], CHAIN_FLAGS), UsageError);
+  assert.throws(() => parseCommandLine(["--debug=yes"], CHAIN_FLAGS), UsageError);
+});
+
+test("help lists every input with its unit, default and variables, wrapped at 100 columns", () => {
+  const sections = chainSections(true);
+  const help = helpText({ summary: "s", usage: ["u"], sections });
+  for (const input of sections.flatMap(([, inputs]) => inputs) as Input<unknown>[]) {
+    assert.ok(help.includes(`--${input.flag}`), input.flag);
+  }
+  assert.match(
+    help,
+    /--timeout S +How long one request may take, the whole answer included \(seconds;\s+default\s+1\)\./,
+  );
+  assert.match(help, /--region R[\s\S]*else AWS_REGION, then\s+AWS_DEFAULT_REGION/);
+  assert.ok(help.split("\n").every((line) => line.length <= 100));
 });

@@ -3,7 +3,8 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { generateConfig, partitionOf } from "../../src/commands/config.ts";
+import { generateConfig } from "../../src/commands/config.ts";
+import { partitionOf } from "../../src/partitions.ts";
 import { UsageError } from "../../src/errors.ts";
 
 const PROD = "arn:aws:iam::222222222222:role/app";
@@ -74,7 +75,10 @@ test("bad input is a usage error that says what to give", () => {
     [["--profile", `epicac-source=${PROD}`], /also a destination/],
     [["--profile", `a=${PROD}`, "--binary", "/opt/my epicac"], /absolute path without spaces/],
     [["--profile", `a=${PROD}`, "--binary", "epicac"], /absolute path/],
-    [["--profile", `a=${PROD}`, "--region", "Europe"], /not an AWS region/],
+    [
+      ["--profile", `a=${PROD}`, "--region", "Europe"],
+      /--region takes an AWS region name, not 'Europe'/,
+    ],
     [["--profile", `a=${PROD}`, "--external-id", "x"], /--external-id takes 2 to 1224/],
     [["--nope"], /config: Unknown option '--nope'/],
   ];

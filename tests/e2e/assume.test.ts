@@ -139,7 +139,7 @@ const cases: Case[] = [
       [["--assume", DEST, "--source", "imds"], /--source must be one of container, web-identity/],
       [
         ["--assume", DEST, "--sts-endpoint", "http://sts.example.com"],
-        /--sts-endpoint must be an https URL/,
+        /--sts-endpoint takes an https URL/,
       ],
     ];
     for (const [args, message] of bad) {

@@ -106,7 +106,7 @@ test("bad options are refused when the provider is made, before any call", () =>
   // The default refresh window is 15 minutes (botocore's): a 900 s session would always be due.
   assert.throws(
     () => fromChain({ assume: [moto.roleArn("dest")], durationSeconds: 900, env: env() }),
-    /durationSeconds 900 is not longer than refreshBeforeMs 900000/,
+    /durationSeconds 900 leaves less than 30s above refreshBeforeMs 900000/,
   );
   fromChain({ assume: [moto.roleArn("dest")], durationSeconds: 960, env: env() });
   assert.throws(() => fromChain({ assume: [], region: "us-east-1.evil", env: env() }), /region/);

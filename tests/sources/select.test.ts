@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { selectSource, sourceOf } from "../../src/sources/select.ts";
-import { SOURCES } from "../../src/sources/source.ts";
+import { SOURCES } from "../../src/sources/kinds.ts";
 import { EpicacError } from "../../src/errors.ts";
 import { thrownBy } from "../support/assertions.ts";
 

@@ -1,0 +1,38 @@
+// scripts/docs.ts: the documentation's generated blocks come from the code; a block edited by
+// hand, or one with no generator, is caught.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { BLOCKS, regenerate } from "../../scripts/docs.ts";
+import { ROOT } from "../support/epicac.ts";
+
+test("the README's generated blocks are what the code gives", () => {
+  const readme = readFileSync(`${ROOT}README.md`, "utf8");
+  assert.equal(regenerate(readme, "README.md"), readme, "run make docs");
+  for (const name of Object.keys(BLOCKS)) {
+    assert.ok(readme.includes(`<!-- generated:${name} -->`), `the README shows ${name}`);
+  }
+});
+
+test("a block edited by hand is rewritten; a block without a generator is an error", () => {
+  const edited =
+    "x\n<!-- generated:flags:doctor -->\n| `--json` | hand |\n<!-- /generated:flags:doctor -->\n";
+  const fresh = regenerate(edited, "page");
+  assert.notEqual(fresh, edited);
+  assert.match(fresh, /`--json`/);
+  assert.doesNotMatch(fresh, /hand/);
+  assert.throws(
+    () => regenerate("<!-- generated:nope -->\n<!-- /generated:nope -->", "page"),
+    /page: no generator for the block nope/,
+  );
+});
+
+test("every flag a command declares appears in the generated tables, with its default", () => {
+  const all = Object.values(BLOCKS).map((block) => block()).join("\n");
+  for (const flag of ["--timeout S", "--listen HOST:PORT", "--profile NAME=ROLE_ARN", "--json"]) {
+    assert.ok(all.includes(`\`${flag}\``), flag);
+  }
+  assert.match(all, /\| `--timeout S` \| `1` \|/, "times in seconds on the command line");
+  assert.match(all, /\| `timeoutMs` \| `number` \| `1000` \|/, "in milliseconds for the module");
+});
