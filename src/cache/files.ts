@@ -1,7 +1,7 @@
-// The cache's own small files (entries, locks), so that nothing planted at their paths can hang
-// or trick a run. Reading: lstat first (a symlink, FIFO or directory is not read), then open
+// Reading the cache's own small files (entries, locks), so that nothing planted at their paths
+// can hang or trick a run: lstat first (a symlink, FIFO or directory is not read), then open
 // without following links and without blocking, and read only if it is still the same regular
-// file. Creating: only where nothing is yet, a link included, and private to this user.
+// file. (They are created private to this user: private-file.ts.)
 
 import {
   closeSync,
@@ -48,15 +48,6 @@ export function readRegularFile(
   } finally {
     closeSync(fd);
   }
-}
-
-/** A new file, mode 0600, open for writing; fails (EEXIST) where anything already is. */
-export function createPrivateFile(path: string): number {
-  return openSync(
-    path,
-    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-    0o600,
-  );
 }
 
 /** The error's code (ENOENT, EACCES, …), or its message when it has none. */

@@ -13,7 +13,8 @@ import process from "node:process";
 import { type Deadline, sleep } from "../deadline.ts";
 import { EpicacError } from "../errors.ts";
 import { debug } from "../log.ts";
-import { createPrivateFile, readRegularFile, reasonOf } from "./files.ts";
+import { createPrivateFile } from "../private-file.ts";
+import { readRegularFile, reasonOf } from "./files.ts";
 
 /** How long after its deadline a holder's run may still be running (main.ts's backstop). */
 export const HOLDER_GRACE_MS = 1000;

@@ -1,25 +1,16 @@
-// Cache entries on disk. The directory is 0700 and ours; entries are 0600 files written by
-// atomic rename. An entry that is corrupt, not a regular file, not ours, readable by others or
+// Cache entries on disk. The directory is 0700 and ours; entries are 0600 files written
+// atomically (private-file.ts). An entry that is corrupt, not a regular file, not ours, readable by others or
 // about to expire is ignored (and later replaced), never trusted; nothing here ever blocks on a
 // file (a FIFO planted at an entry's path is seen by lstat first, and opened non-blocking).
 // A directory that cannot be used is a CacheFault: the run goes on uncached.
 
-import {
-  chmodSync,
-  closeSync,
-  fsyncSync,
-  lstatSync,
-  mkdirSync,
-  renameSync,
-  type Stats,
-  unlinkSync,
-  writeSync,
-} from "node:fs";
+import { chmodSync, closeSync, lstatSync, mkdirSync, type Stats, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { checkCredentials, type Credentials } from "../credentials.ts";
 import { debug } from "../log.ts";
-import { createPrivateFile, readRegularFile, reasonOf } from "./files.ts";
+import { createPrivateFile, writeFileAtomically } from "../private-file.ts";
+import { readRegularFile, reasonOf } from "./files.ts";
 import { CacheFault } from "./lock.ts";
 
 /** An entry is a few hundred bytes; anything much larger is not one. */
@@ -136,42 +127,18 @@ function present(path: string): boolean {
   }
 }
 
-/** Write the entry to a private temporary file, flush it, and rename it into place. */
+/** Write the entry, private to this user, atomically in place of any older one. */
 export function writeEntry(dir: string, key: string, credentials: Credentials): void {
   if (!credentials.expiration) return; // credentials that never expire are not cached
   const path = entryPath(dir, key);
-  const temporary = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   const body = JSON.stringify({
     version: 1,
     ...credentials,
     expiration: credentials.expiration.toISOString(),
   });
-  let fd: number;
   try {
-    fd = createPrivateFile(temporary);
+    writeFileAtomically(path, body, 0o600, true);
   } catch (error) {
     throw new CacheFault(`cannot write the cache entry ${path}: ${reasonOf(error)}`);
-  }
-  let failure: unknown;
-  try {
-    writeSync(fd, body);
-    fsyncSync(fd);
-  } catch (error) {
-    failure = error;
-  } finally {
-    closeSync(fd);
-  }
-  try {
-    if (failure === undefined) renameSync(temporary, path);
-  } catch (error) {
-    failure = error;
-  }
-  if (failure !== undefined) {
-    try {
-      unlinkSync(temporary);
-    } catch {
-      // Nothing was left.
-    }
-    throw new CacheFault(`cannot write the cache entry ${path}: ${reasonOf(failure)}`);
   }
 }
