@@ -9,6 +9,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { checkCredentials, type Credentials } from "../credentials.ts";
 import { debug } from "../log.ts";
+import { isDue } from "../refreshing.ts";
 import { createPrivateFile, writeFileAtomically } from "../private-file.ts";
 import { readRegularFile, reasonOf } from "./files.ts";
 import { CacheFault } from "./lock.ts";
@@ -94,7 +95,7 @@ export function readEntry(
     debug(`cache: ignoring ${path}: corrupt or expired`);
     return undefined;
   }
-  if (credentials.expiration!.getTime() - now <= refreshBeforeMs) {
+  if (isDue(credentials, refreshBeforeMs, now)) {
     debug(
       `cache: ${path} expires at ${
         credentials.expiration!.toISOString()

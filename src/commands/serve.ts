@@ -105,22 +105,23 @@ export async function run(argv: string[], env: Env): Promise<CommandResult> {
   logDebugAsEvents();
   const token = await setUpAsync(() => loadServeToken(tokenFile));
 
-  const refreshers = routes.map((route, i) =>
-    new RouteCredentials(route, plans[i], refreshBeforeMs, {
-      refreshed: (_route, c) =>
-        logEvent("refreshed", {
+  const refreshers: RouteCredentials[] = routes.map((route, i) => {
+    return new RouteCredentials(route, plans[i], refreshBeforeMs, {
+      refreshed: (c, shortLived) =>
+        logEvent(shortLived ? "refreshed short-lived credentials" : "refreshed", {
           route: label(refreshers[i]),
           expiration: c.expiration?.toISOString(),
           accountId: c.accountId,
+          ...(shortLived ? { refreshBeforeSeconds: refreshBeforeMs / 1000 } : {}),
         }),
-      failed: (_r, message, retryInMs) =>
+      failed: (message, retryInMs) =>
         logEvent("refresh failed", {
           route: label(refreshers[i]),
           error: message,
           retryInMs: Math.round(retryInMs),
         }),
-    })
-  );
+    });
+  });
   const metrics = new Metrics(refreshers);
   const handlerOptions = {
     routes: refreshers,

@@ -20,7 +20,7 @@ export class Metrics {
     byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
   }
 
-  render(now = Date.now()): string {
+  render(): string {
     const lines = [
       "# HELP epicac_requests_total Requests answered, by what they asked for and status.",
       "# TYPE epicac_requests_total counter",
@@ -58,11 +58,17 @@ export class Metrics {
       (r) => r.failures,
     );
     perRoute(
+      "epicac_short_lived_credentials_total",
+      "Refreshes whose credentials came with less life than the refresh window, by route.",
+      "counter",
+      (r) => r.shortLived,
+    );
+    perRoute(
       "epicac_credentials_expiry_seconds",
       "Seconds until the credentials a route serves expire (negative: expired).",
       "gauge",
       (r) => {
-        const left = r.secondsLeft(now);
+        const left = r.secondsLeft();
         return left === undefined ? undefined : Math.round(left);
       },
     );
@@ -70,7 +76,7 @@ export class Metrics {
       "epicac_route_ready",
       "1 when the route holds valid credentials, else 0.",
       "gauge",
-      (r) => r.current(now) ? 1 : 0,
+      (r) => r.usable() ? 1 : 0,
     );
     return lines.join("\n") + "\n";
   }

@@ -1,44 +1,52 @@
 // One route's credentials in `epicac serve`, kept fresh in the background: fetched at start, then
-// again as soon as they enter the refresh window (so that clients normally receive credentials
-// outside every SDK's own window), one refresh at a time however many requests arrive. A failed
-// refresh is retried with backoff; meanwhile the previous credentials are served until they
-// expire. Each refresh runs the same pipeline as a run, under a deadline of its own, and re-reads
-// the source's token.
+// again as soon as they enter the refresh window, so that clients normally receive credentials
+// outside every SDK's own window. A request also checks the wall clock (a resumed VM or a clock
+// step leaves a timer late) and starts a refresh when the credentials are due. Refreshes never
+// come closer than MIN_REFRESH_INTERVAL_MS apart, whatever life STS or the source grants; a
+// failed one is retried with full-jitter backoff, and meanwhile the previous credentials are
+// served while they stay usable (more than MIN_LIFE_MS left). Each refresh runs the pipeline
+// under a deadline of its own and re-reads the source's token.
 
 import type { Credentials } from "../credentials.ts";
-import { startDeadline } from "../deadline.ts";
 import { describeError } from "../errors.ts";
-import { type Plan, runChain } from "../pipeline.ts";
+import { fullJitter } from "../http/retry.ts";
+import { MIN_REFRESH_INTERVAL_MS } from "../options.ts";
+import { type Plan, runChainWithin } from "../pipeline.ts";
+import { type Clock, lifeLeft, Refreshing, SYSTEM_CLOCK } from "../refreshing.ts";
 import type { Route } from "./routes.ts";
 
 /** Backoff after a failed refresh: full jitter, 1 s doubling up to a minute. */
 const RETRY_BASE_MS = 1000;
 const RETRY_MAX_MS = 60_000;
-/** When credentials arrive already inside the window, look again no sooner than this. */
-const MIN_INTERVAL_MS = 1000;
 
 export interface RefreshEvents {
-  refreshed(route: Route, credentials: Credentials): void;
-  failed(route: Route, message: string, retryInMs: number): void;
+  /** `shortLived`: the credentials came with less life than the refresh window. */
+  refreshed(credentials: Credentials, shortLived: boolean): void;
+  failed(message: string, retryInMs: number): void;
 }
 
 export class RouteCredentials {
-  private credentials: Credentials | undefined;
+  private readonly credentials: Refreshing;
   private failure: string | undefined;
-  private inflight: Promise<void> | undefined;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private timer: unknown;
+  /** No refresh starts before this (wall clock): the floor after a refresh, the backoff after a failure. */
+  private notBefore = 0;
   private failuresInARow = 0;
   private stopped = false;
   refreshes = 0;
   failures = 0;
+  shortLived = 0;
 
   constructor(
     readonly route: Route,
-    private readonly plan: Plan,
-    private readonly refreshBeforeMs: number,
+    plan: Plan,
+    windowMs: number,
     private readonly events: RefreshEvents,
-    private readonly fetch: (plan: Plan, deadlineMs: number) => Promise<Credentials> = fetchOnce,
-  ) {}
+    fetch: (plan: Plan) => Promise<Credentials> = runChainWithin,
+    private readonly clock: Clock = SYSTEM_CLOCK,
+  ) {
+    this.credentials = new Refreshing(() => fetch(plan), windowMs, clock);
+  }
 
   start(): void {
     void this.refresh();
@@ -46,78 +54,93 @@ export class RouteCredentials {
 
   stop(): void {
     this.stopped = true;
-    clearTimeout(this.timer);
+    this.clock.clearTimeout(this.timer);
   }
 
-  /** Credentials still valid now, or undefined. */
-  current(now = Date.now()): Credentials | undefined {
-    const c = this.credentials;
-    return c && (!c.expiration || c.expiration.getTime() > now) ? c : undefined;
+  /**
+   * Usable credentials, or undefined. Credentials due by the wall clock start a refresh now, when
+   * none runs and the last one was long enough ago, whatever the timer says.
+   */
+  current(): Credentials | undefined {
+    if (
+      !this.stopped && this.credentials.due() && !this.credentials.refreshing() &&
+      this.clock.now() >= this.notBefore
+    ) {
+      void this.refresh();
+    }
+    return this.credentials.held();
   }
 
-  /** Why there are no valid credentials: what expired, and the last refresh's failure. */
+  /** Whether usable credentials are held (no refresh is started). */
+  usable(): boolean {
+    return this.credentials.held() !== undefined;
+  }
+
+  /** Why there are no usable credentials: what expired, and the last refresh's failure. */
   cause(): string {
-    const expired = this.credentials?.expiration;
-    if (!expired) return this.failure ?? "the first refresh has not finished yet";
-    return `the credentials expired at ${expired.toISOString()}${
+    const expiration = this.credentials.last?.expiration;
+    if (!expiration) return this.failure ?? "the first refresh has not finished yet";
+    return `the credentials expire${
+      lifeLeft(this.credentials.last!, this.clock.now()) > 0 ? " too soon, at" : "d at"
+    } ${expiration.toISOString()}${
       this.failure ? ` and the last refresh failed: ${this.failure}` : ""
     }`;
   }
 
   /** Seconds until the credentials held expire (negative once they have), or undefined. */
-  secondsLeft(now = Date.now()): number | undefined {
-    const expiration = this.credentials?.expiration;
-    return expiration ? (expiration.getTime() - now) / 1000 : undefined;
+  secondsLeft(): number | undefined {
+    const last = this.credentials.last;
+    return last?.expiration ? lifeLeft(last, this.clock.now()) / 1000 : undefined;
   }
 
-  /** Refresh now, unless a refresh is already running: every caller shares that one. */
-  refresh(): Promise<void> {
-    this.inflight ??= this.run().finally(() => (this.inflight = undefined));
-    return this.inflight;
-  }
-
-  private async run(): Promise<void> {
-    clearTimeout(this.timer);
+  /** Refresh now, unless a refresh is already running (every caller shares that one). */
+  async refresh(): Promise<void> {
+    if (this.credentials.refreshing()) {
+      await this.credentials.refresh().catch(() => {});
+      return;
+    }
+    this.clock.clearTimeout(this.timer);
     try {
-      const credentials = await this.fetch(this.plan, this.plan.options.retry.deadlineMs);
-      this.credentials = credentials;
+      const credentials = await this.credentials.refresh();
       this.failure = undefined;
       this.failuresInARow = 0;
       this.refreshes++;
-      this.events.refreshed(this.route, credentials);
-      this.schedule(this.nextRefreshIn(credentials));
+      const left = lifeLeft(credentials, this.clock.now());
+      const shortLived = left <= this.credentials.windowMs;
+      if (shortLived) this.shortLived++;
+      this.events.refreshed(credentials, shortLived);
+      this.schedule(this.nextRefreshIn(left), MIN_REFRESH_INTERVAL_MS);
     } catch (error) {
       this.failure = describeError(error).replace(/^epicac: /, "");
       this.failures++;
       this.failuresInARow++;
-      const ceiling = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (this.failuresInARow - 1));
-      const delay = Math.max(250, Math.random() * ceiling);
-      this.events.failed(this.route, this.failure, delay);
-      this.schedule(delay);
+      const delay = Math.max(
+        250,
+        fullJitter(this.failuresInARow, RETRY_BASE_MS, RETRY_MAX_MS),
+      );
+      this.events.failed(this.failure, delay);
+      this.schedule(delay, delay);
     }
   }
 
-  /** Until the credentials enter the refresh window; if they arrive inside it, half their life. */
-  private nextRefreshIn(credentials: Credentials, now = Date.now()): number {
-    if (!credentials.expiration) return RETRY_MAX_MS;
-    const left = credentials.expiration.getTime() - now;
-    const untilWindow = left - this.refreshBeforeMs;
-    return untilWindow > 0 ? untilWindow : Math.max(MIN_INTERVAL_MS, left / 2);
+  /**
+   * Until the credentials enter the window; when they leave too little room above it (STS granted
+   * a shorter session, or the source's credentials have little life), half their life; never
+   * sooner than the floor.
+   */
+  private nextRefreshIn(left: number): number {
+    const untilWindow = left - this.credentials.windowMs;
+    return Math.max(
+      MIN_REFRESH_INTERVAL_MS,
+      untilWindow >= MIN_REFRESH_INTERVAL_MS ? untilWindow : left / 2,
+    );
   }
 
-  private schedule(delayMs: number): void {
+  /** The timer for the next refresh, and the earliest a request may start one. */
+  private schedule(delayMs: number, floorMs: number): void {
+    this.notBefore = this.clock.now() + floorMs;
     if (this.stopped) return;
-    clearTimeout(this.timer);
-    // Timers cannot wait longer than 2^31 - 1 ms: wake up and schedule again.
-    this.timer = setTimeout(() => void this.refresh(), Math.min(delayMs, 2 ** 31 - 1));
-  }
-}
-
-async function fetchOnce(plan: Plan, deadlineMs: number): Promise<Credentials> {
-  const deadline = startDeadline(deadlineMs);
-  try {
-    return await runChain(plan, deadline);
-  } finally {
-    deadline.cancel();
+    this.clock.clearTimeout(this.timer);
+    this.timer = this.clock.setTimeout(() => void this.refresh(), delayMs);
   }
 }

@@ -15,6 +15,8 @@ import { type Serving, startServe } from "../support/serve.ts";
 import { assertNoSecrets } from "../support/assertions.ts";
 import { fakeJwt } from "../support/jwt.ts";
 import { closedPort } from "../support/network.ts";
+import { WallClock } from "../support/wall-clock.ts";
+import { fakeCredentials, rfc3339Nanos } from "../fakes/agent.ts";
 
 const POD_TOKEN = fakeJwt({ sub: "system:serviceaccount:app:app" }, { signature: "c2ln" });
 const DEST = "arn:aws:iam::222222222222:role/dest";
@@ -80,6 +82,12 @@ function credentialsOf(answer: Answer): Record<string, string> {
   return doc;
 }
 
+/** Step serve's wall clock, and STS's idea of the caller's with it. */
+function jump(clock: WallClock, seconds: number): void {
+  clock.jump(seconds);
+  pod.sts.control.clockOffsetSeconds = clock.offsetSeconds;
+}
+
 const assumed = (role: string, from = 0) =>
   pod.sts.requests.slice(from).filter((r) => r.params.RoleArn === role);
 
@@ -88,21 +96,28 @@ async function withServe(
   target: Target,
   args: string[],
   run: (serving: Serving, tokenFile: string) => Promise<void>,
-  options: { token?: string } = {},
+  options: { token?: string; clock?: WallClock } = {},
 ): Promise<void> {
   const tokenFile = join(pod.dir, `serve-token-${++serial}`);
   if (options.token !== undefined) writeFileSync(tokenFile, options.token);
   secrets = [POD_TOKEN, pod.served.SecretAccessKey, pod.served.Token];
+  const served = pod.served;
+  if (options.clock) {
+    // The source's credentials must outlast the jumps, as the agent's (up to six hours) do.
+    pod.served = fakeCredentials({ Expiration: rfc3339Nanos(new Date(Date.now() + 6 * 3600_000)) });
+  }
   const serving = await startServe(
     target,
     [...args, "--sts-endpoint", pod.sts.endpoint],
-    pod.env(),
+    { ...pod.env(), ...options.clock?.env() },
     tokenFile,
   );
   try {
     await run(serving, tokenFile);
   } finally {
     for (const key of Object.keys(pod.sts.control)) delete (pod.sts.control as never)[key];
+    pod.served = served;
+    options.clock?.close();
     await serving.stop("SIGKILL");
   }
   secrets.push(serving.token());
@@ -286,20 +301,19 @@ const cases: Case[] = [
   [
     "while refreshes fail the previous credentials are served; once expired, 503 with the cause",
     async (t) => {
-      // Credentials that arrive inside the refresh window: refreshed after half their life.
-      pod.sts.control.expiresInSeconds = 6;
+      const clock = new WallClock();
       await withServe(t, ["--assume", DEST], async (serving) => {
         await serving.waitForEvent("refreshed");
         const first = credentialsOf(await get(serving.url(), serving.token()));
         pod.sts.control.failWith = "denied";
+        // 10 minutes left: inside the window, the request is served and starts a refresh.
+        jump(clock, 50 * 60);
+        assert.equal(
+          credentialsOf(await get(serving.url(), serving.token())).AccessKeyId,
+          first.AccessKeyId,
+        );
         await serving.waitForEvent("refresh failed");
-        const meanwhile = await get(serving.url(), serving.token());
-        if (Date.now() < Date.parse(first.Expiration) - 200) {
-          assert.equal(credentialsOf(meanwhile).AccessKeyId, first.AccessKeyId);
-        }
-        while (Date.now() <= Date.parse(first.Expiration) + 50) {
-          await new Promise((resolve) => setTimeout(resolve, 100));
-        }
+        jump(clock, 10 * 60); // expired
         const expired = await get(serving.url(), serving.token());
         assert.equal(expired.status, 503);
         assert.match(
@@ -311,33 +325,26 @@ const cases: Case[] = [
         assert.match(metrics, /epicac_route_ready\{route="default"\} 0/);
         assert.match(metrics, /epicac_refresh_failures_total\{route="default"\} [1-9]/);
         delete pod.sts.control.failWith;
-        delete pod.sts.control.expiresInSeconds;
-        await serving.waitForEvent("refreshed", () => true, 30_000);
-        while ((await get(serving.url("/readyz"))).status !== 200) {
-          await new Promise((resolve) => setTimeout(resolve, 100));
-        }
+        await serving.waitForEvent("refreshed", (e) => e.expiration !== first.Expiration, 30_000);
         const next = credentialsOf(await get(serving.url(), serving.token()));
         assert.notEqual(next.AccessKeyId, first.AccessKeyId);
-      });
+        assert.equal((await get(serving.url("/readyz"))).status, 200);
+      }, { clock });
     },
   ],
 
   [
     "200 concurrent requests during a slow refresh all get valid credentials; one STS call",
     async (t) => {
-      pod.sts.control.expiresInSeconds = 4;
+      const clock = new WallClock();
       const from = pod.sts.requests.length;
       // Attempts may wait long enough for the slow STS below.
       const args = ["--assume", DEST, "--timeout", "10", "--deadline", "20"];
       await withServe(t, args, async (serving) => {
         await serving.waitForEvent("refreshed");
         const first = credentialsOf(await get(serving.url(), serving.token()));
-        // The next refresh (after half of the 4 s) waits 3 s at STS.
         pod.sts.control.delayMs = 3000;
-        delete pod.sts.control.expiresInSeconds;
-        while (assumed(DEST, from).length < 2) {
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
+        jump(clock, 50 * 60); // into the window: the next request starts the (slow) refresh
         const answers = await Promise.all(
           Array.from({ length: 200 }, () => get(serving.url(), serving.token())),
         );
@@ -353,7 +360,7 @@ const cases: Case[] = [
         assert.equal(assumed(DEST, from).length, 2, "one STS call at start, one for the refresh");
         const next = credentialsOf(await get(serving.url(), serving.token()));
         assert.notEqual(next.AccessKeyId, first.AccessKeyId);
-      });
+      }, { clock });
     },
   ],
 

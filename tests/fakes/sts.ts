@@ -31,6 +31,8 @@ export interface StsControl {
   delayMs?: number;
   /** Credentials expire this many seconds from now, whatever DurationSeconds asked. */
   expiresInSeconds?: number;
+  /** The caller's wall clock is this far ahead: expirations count from its now. */
+  clockOffsetSeconds?: number;
 }
 
 export interface FakeSts {
@@ -87,7 +89,7 @@ function xmlEscape(text: string): string {
 
 let serial = 0;
 
-function credentialsXml(roleArn: string, sessionName: string, durationSeconds: number): string {
+function credentialsXml(roleArn: string, sessionName: string, expiresAt: number): string {
   serial++;
   const suffix = `${serial}`.padStart(6, "0") +
     Math.random().toString(36).slice(2, 8).toUpperCase();
@@ -97,7 +99,7 @@ function credentialsXml(roleArn: string, sessionName: string, durationSeconds: n
     AccessKeyId: `ASIASTUB${suffix}`,
     SecretAccessKey: `stubSecret${suffix}/abcdefghijklmnopqrstuvwxyz`,
     SessionToken: `FwoGZXIvYXdzEStubSessionToken${suffix}==`,
-    Expiration: new Date(Date.now() + durationSeconds * 1000).toISOString(),
+    Expiration: new Date(expiresAt).toISOString(),
     ...BAD_CREDENTIALS[role],
   };
   const credentials = Object.entries(fields)
@@ -182,13 +184,14 @@ export async function startFakeSts(): Promise<FakeSts> {
     if (role === "hang") return;
     if (role === "huge") return huge(res);
     const duration = control.expiresInSeconds ?? Number(params.DurationSeconds ?? 3600);
+    const expiresAt = Date.now() + ((control.clockOffsetSeconds ?? 0) + duration) * 1000;
     const session = params.RoleSessionName ?? "session";
     if (action === "AssumeRole" || action === "AssumeRoleWithWebIdentity") {
       return send(
         res,
         200,
         `<${action}Response ${ns}><${action}Result>
-    ${credentialsXml(params.RoleArn, session, duration)}
+    ${credentialsXml(params.RoleArn, session, expiresAt)}
   </${action}Result><ResponseMetadata><RequestId>stub</RequestId></ResponseMetadata></${action}Response>`,
       );
     }

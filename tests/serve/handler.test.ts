@@ -27,6 +27,8 @@ function route(name: string, credentials?: Credentials): RouteCredentials {
   return {
     route: { name, path: name ? `/v1/credentials/${name}` : "/v1/credentials", chain: {} },
     current: () => credentials,
+    usable: () => credentials !== undefined,
+    shortLived: 0,
     cause: () => `STS refused it, with the token ${TOKEN} echoed`,
     secondsLeft: () => (credentials ? 3600 : undefined),
     refreshes: credentials ? 1 : 0,

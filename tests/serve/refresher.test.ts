@@ -1,165 +1,199 @@
-// src/serve/refresher.ts with the pipeline replaced by an injected fetch: a route refreshes when
-// its credentials enter the window, one refresh at a time, keeps the previous credentials while
-// refreshes fail, and says why once there are none.
+// src/serve/refresher.ts with the pipeline replaced by an injected fetch and time by a fake
+// clock: a route refreshes when its credentials enter the window (or, on a request, when the
+// wall clock says they are due), one refresh at a time, never closer than the floor, keeps the
+// previous credentials while refreshes fail, and says why once there are none.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Credentials } from "../../src/credentials.ts";
 import type { Plan } from "../../src/pipeline.ts";
+import { MIN_REFRESH_INTERVAL_MS } from "../../src/options.ts";
+import { MIN_LIFE_MS } from "../../src/refreshing.ts";
 import { RouteCredentials } from "../../src/serve/refresher.ts";
 import { EpicacError } from "../../src/errors.ts";
+import { FakeClock, settle } from "../support/clock.ts";
 
-const PLAN = { options: { retry: { deadlineMs: 5000 } } } as unknown as Plan;
+const PLAN = {} as Plan;
 const ROUTE = { name: "audit", path: "/v1/credentials/audit", chain: {} } as never;
-
-function credentials(expiresInMs: number, id = "ASIAREFRESHED0000001"): Credentials {
-  return {
-    accessKeyId: id,
-    secretAccessKey: "secret",
-    sessionToken: "token",
-    expiration: new Date(Date.now() + expiresInMs),
-  };
-}
+const MINUTE = 60_000;
+const WINDOW = 15 * MINUTE;
 
 interface Recorded {
-  refreshed: Credentials[];
+  refreshed: { credentials: Credentials; shortLived: boolean }[];
   failed: { message: string; retryInMs: number }[];
+  fetches: number;
 }
 
-function refresher(
-  fetch: () => Promise<Credentials>,
-  refreshBeforeMs: number,
-): { route: RouteCredentials; seen: Recorded } {
-  const seen: Recorded = { refreshed: [], failed: [] };
-  const route = new RouteCredentials(ROUTE, PLAN, refreshBeforeMs, {
-    refreshed: (_r, c) => seen.refreshed.push(c),
-    failed: (_r, message, retryInMs) => seen.failed.push({ message, retryInMs }),
-  }, fetch);
-  return { route, seen };
+/** A route whose fetch answers with `answer(n)` (n counts fetches from 1). */
+function route(answer: (n: number, clock: FakeClock) => Promise<Credentials>) {
+  const clock = new FakeClock();
+  const seen: Recorded = { refreshed: [], failed: [], fetches: 0 };
+  const credentials = new RouteCredentials(
+    ROUTE,
+    PLAN,
+    WINDOW,
+    {
+      refreshed: (c, shortLived) => seen.refreshed.push({ credentials: c, shortLived }),
+      failed: (message, retryInMs) => seen.failed.push({ message, retryInMs }),
+    },
+    () => answer(++seen.fetches, clock),
+    clock,
+  );
+  return { route: credentials, clock, seen };
 }
 
-async function until(condition: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+const lasting = (ms: number) => (n: number, clock: FakeClock) =>
+  Promise.resolve<Credentials>({
+    accessKeyId: `ASIAREFRESHED${String(n).padStart(7, "0")}`,
+    secretAccessKey: "secret-secret",
+    sessionToken: "token-token",
+    expiration: new Date(clock.now() + ms),
+  });
+
+const denied = () =>
+  Promise.reject(new EpicacError("sts:AssumeRole of arn:aws:iam::2:role/dest was denied", "x"));
 
 test("a route refreshes once its credentials enter the refresh window, not before", async () => {
-  const fetchedAt: number[] = [];
-  const { route, seen } = refresher(() => {
-    fetchedAt.push(Date.now());
-    // The first credentials enter the 60 s window 300 ms from now; the next ones much later.
-    return Promise.resolve(credentials(fetchedAt.length === 1 ? 60_300 : 3_600_000));
-  }, 60_000);
-  try {
-    route.start();
-    await until(() => seen.refreshed.length === 1, "the first refresh");
-    assert.equal(route.current(), seen.refreshed[0]);
-    const windowOpens = seen.refreshed[0].expiration!.getTime() - 60_000;
-    await until(() => seen.refreshed.length === 2, "the refresh at the window");
-    assert.ok(fetchedAt[1] >= windowOpens - 5, "refreshed before the window opened");
-    assert.equal(route.current(), seen.refreshed[1]);
-    assert.equal(route.refreshes, 2);
-  } finally {
-    route.stop();
-  }
+  const { route: r, clock, seen } = route(lasting(60 * MINUTE));
+  r.start();
+  await settle();
+  assert.equal(seen.fetches, 1);
+  assert.equal(clock.nextTimerIn(), 45 * MINUTE, "the timer is set for the window's edge");
+  await clock.advance(45 * MINUTE - 1);
+  assert.equal(seen.fetches, 1);
+  await clock.advance(1);
+  assert.equal(seen.fetches, 2);
+  assert.equal(r.current(), seen.refreshed[1].credentials);
+  assert.equal(r.refreshes, 2);
+  r.stop();
+});
+
+test("a forward jump of the wall clock: the next request starts a refresh", async () => {
+  const { route: r, clock, seen } = route(lasting(60 * MINUTE));
+  r.start();
+  await settle();
+  clock.jump(62 * MINUTE); // the timer has not fired: a resumed VM
+  assert.equal(r.current(), undefined, "expired by the wall clock: never served");
+  await settle();
+  assert.equal(seen.fetches, 2, "the request started a refresh");
+  assert.equal(r.current(), seen.refreshed[1].credentials);
+  r.stop();
+});
+
+test("a jump into the window: the request is served, and a refresh starts in the background", async () => {
+  const { route: r, clock, seen } = route(lasting(60 * MINUTE));
+  r.start();
+  await settle();
+  clock.jump(50 * MINUTE);
+  assert.equal(r.current(), seen.refreshed[0].credentials, "10 minutes left: still served");
+  await settle();
+  assert.equal(seen.fetches, 2);
+  r.stop();
+});
+
+test("requests never start refreshes closer than the floor, however short the credentials' life", async () => {
+  // 40 s of life, under a 15-minute window: every credential is due as soon as it arrives.
+  const { route: r, clock, seen } = route(lasting(40_000));
+  r.start();
+  await settle();
+  assert.equal(seen.refreshed[0].shortLived, true);
+  assert.equal(r.shortLived, 1);
+  for (let i = 0; i < 100; i++) r.current();
+  await settle();
+  assert.equal(seen.fetches, 1, "due, but within the floor of the last refresh");
+  assert.equal(clock.nextTimerIn(), MIN_REFRESH_INTERVAL_MS, "half the life is under the floor");
+  await clock.advance(5 * MINUTE);
+  assert.ok(seen.fetches <= 1 + (5 * MINUTE) / MIN_REFRESH_INTERVAL_MS, `${seen.fetches} fetches`);
+  r.stop();
+});
+
+test("a duration just above the window refreshes at half its life, not at the window's edge", async () => {
+  const { route: r, clock, seen } = route(lasting(WINDOW + 10_000));
+  r.start();
+  await settle();
+  assert.equal(seen.refreshed[0].shortLived, false);
+  assert.equal(clock.nextTimerIn(), (WINDOW + 10_000) / 2);
+  r.stop();
+});
+
+test("credentials with 15 s or less left are never served", async () => {
+  const { route: r, clock, seen } = route((n, c) =>
+    n === 1 ? lasting(60 * MINUTE)(n, c) : denied()
+  );
+  r.start();
+  await settle();
+  clock.jump(60 * MINUTE - MIN_LIFE_MS - 1);
+  assert.equal(r.current(), seen.refreshed[0].credentials);
+  clock.jump(1);
+  assert.equal(r.current(), undefined);
+  r.stop();
 });
 
 test("any number of concurrent refreshes share one fetch", async () => {
-  let calls = 0;
   let release!: (c: Credentials) => void;
-  const { route } = refresher(() => {
-    calls++;
-    return new Promise((resolve) => (release = resolve));
-  }, 60_000);
-  try {
-    const waiting = Array.from({ length: 200 }, () => route.refresh());
-    assert.equal(calls, 1);
-    release(credentials(3_600_000));
-    await Promise.all(waiting);
-    assert.equal(calls, 1);
-    assert.ok(route.current());
-    // Once it ended, the next refresh fetches again.
-    const next = route.refresh();
-    assert.equal(calls, 2);
-    release(credentials(3_600_000));
-    await next;
-  } finally {
-    route.stop();
-  }
+  const { route: r, seen } = route(() => new Promise((resolve) => (release = resolve)));
+  const waiting = Array.from({ length: 200 }, () => r.refresh());
+  for (let i = 0; i < 200; i++) r.current();
+  assert.equal(seen.fetches, 1);
+  release({
+    accessKeyId: "ASIAREFRESHED0000001",
+    secretAccessKey: "secret",
+    expiration: new Date(Date.now() + 3_600_000),
+  });
+  await Promise.all(waiting);
+  assert.equal(seen.fetches, 1);
+  r.stop();
 });
 
-test("while refreshes fail the previous credentials are served until they expire, then the cause", async () => {
-  let calls = 0;
-  const { route, seen } = refresher(() => {
-    calls++;
-    if (calls === 1) return Promise.resolve(credentials(1_200));
-    return Promise.reject(
-      new EpicacError("STS AssumeRole of arn:aws:iam::222222222222:role/dest: AccessDenied", "x"),
-    );
-  }, 1_000);
-  try {
-    route.start();
-    await until(() => seen.failed.length >= 1, "a failed refresh");
-    const first = seen.refreshed[0];
-    const now = Date.now();
-    if (now < first.expiration!.getTime() - 20) assert.equal(route.current(now), first);
-    // Backoff with full jitter, never less than 250 ms, at first at most 1 s.
-    assert.ok(seen.failed[0].retryInMs >= 250 && seen.failed[0].retryInMs <= 1000);
-    assert.doesNotMatch(seen.failed[0].message, /^epicac: /);
-    await until(() => Date.now() > first.expiration!.getTime(), "the expiry");
-    assert.equal(route.current(), undefined);
-    assert.match(
-      route.cause(),
-      new RegExp(
-        `^the credentials expired at ${
-          first.expiration!.toISOString()
-        } and the last refresh failed: STS AssumeRole .*AccessDenied`,
-      ),
-    );
-    assert.ok(route.secondsLeft()! < 0);
-    assert.equal(route.refreshes, 1);
-    assert.ok(route.failures >= 1);
-  } finally {
-    route.stop();
-  }
+test("while refreshes fail the previous credentials are served while usable, then the cause", async () => {
+  const { route: r, clock, seen } = route((n, c) =>
+    n === 1 ? lasting(16 * MINUTE)(n, c) : denied()
+  );
+  r.start();
+  await settle();
+  await clock.advance(MINUTE); // the window opens: the refresh fails
+  assert.ok(seen.failed.length >= 1);
+  assert.equal(r.current(), seen.refreshed[0].credentials);
+  // Backoff with full jitter, never less than 250 ms, at first at most 1 s.
+  assert.ok(seen.failed[0].retryInMs >= 250 && seen.failed[0].retryInMs <= 1000);
+  assert.doesNotMatch(seen.failed[0].message, /^epicac: /);
+  await clock.advance(15 * MINUTE + 1000);
+  assert.equal(r.current(), undefined);
+  assert.match(
+    r.cause(),
+    /^the credentials expired at .* and the last refresh failed: sts:AssumeRole .*denied/,
+  );
+  assert.ok(r.secondsLeft()! < 0);
+  assert.equal(r.refreshes, 1);
+  assert.ok(r.failures >= 5, "retried with backoff, up to a minute apart");
+  r.stop();
 });
 
 test("a failure at start leaves the route without credentials, saying why, and it retries", async () => {
-  let calls = 0;
-  const { route, seen } = refresher(() => {
-    calls++;
-    return calls < 3
+  const { route: r, clock, seen } = route((n, c) =>
+    n < 3
       ? Promise.reject(new EpicacError("the agent answered 500", "check the agent"))
-      : Promise.resolve(credentials(3_600_000));
-  }, 60_000);
-  try {
-    assert.equal(route.cause(), "the first refresh has not finished yet");
-    route.start();
-    await until(() => seen.failed.length === 1, "the first failure");
-    assert.equal(route.current(), undefined);
-    assert.equal(route.cause(), "the agent answered 500 (check the agent)");
-    // Retried with backoff until it succeeds.
-    await until(() => route.current() !== undefined, "a successful retry");
-    assert.equal(calls, 3);
-    assert.equal(route.failures, 2);
-  } finally {
-    route.stop();
-  }
+      : lasting(60 * MINUTE)(n, c)
+  );
+  assert.equal(r.cause(), "the first refresh has not finished yet");
+  r.start();
+  await settle();
+  assert.equal(r.current(), undefined);
+  assert.equal(r.cause(), "the agent answered 500 (check the agent)");
+  await clock.advance(5_000);
+  assert.ok(r.current());
+  assert.equal(seen.fetches, 3);
+  assert.equal(r.failures, 2);
+  r.stop();
 });
 
-test("a stopped route refreshes no more", async () => {
-  let calls = 0;
-  const { route, seen } = refresher(() => {
-    calls++;
-    return Promise.resolve(credentials(61_000));
-  }, 60_000);
-  route.start();
-  await until(() => seen.refreshed.length === 1, "the first refresh");
-  route.stop();
-  // Past the moment the window opened.
-  await new Promise((resolve) => setTimeout(resolve, 1_500));
-  assert.equal(calls, 1);
+test("a stopped route refreshes no more, by timer or by request", async () => {
+  const { route: r, clock, seen } = route(lasting(16 * MINUTE));
+  r.start();
+  await settle();
+  r.stop();
+  await clock.advance(20 * MINUTE);
+  r.current();
+  await settle();
+  assert.equal(seen.fetches, 1);
 });
