@@ -13,7 +13,7 @@ import { type Plan, planChain } from "../pipeline.ts";
 import { CHAIN_FLAGS, chainSections } from "../cli/chain.ts";
 import { parseCommandLine } from "../cli/flags.ts";
 import { prepareRequests } from "../cli/run.ts";
-import { loadServeToken, TOKEN_FILE_MODE } from "../serve/auth-token.ts";
+import { ServeToken, TOKEN_FILE_MODE, TOKEN_GRACE } from "../serve/auth-token.ts";
 import { createHandler } from "../serve/handler.ts";
 import { LISTEN, PROBE_LISTEN, shown } from "../serve/listen.ts";
 import { label, Metrics } from "../serve/metrics.ts";
@@ -44,6 +44,7 @@ export const INPUTS = {
   listen: LISTEN,
   probeListen: PROBE_LISTEN,
   tokenFile: TOKEN_FILE,
+  tokenGraceMs: TOKEN_GRACE,
   route: ROUTE,
   noDefaultRoute: NO_DEFAULT_ROUTE,
 };
@@ -69,7 +70,10 @@ Identity agent's protocol, to every AWS SDK of the pod (no shell, no process per
       "             [--probe-listen IP:PORT] [--refresh-before S] [the credentials command's flags]",
     ],
     sections: [
-      ["Serving", [LISTEN, PROBE_LISTEN, TOKEN_FILE, ROUTE, NO_DEFAULT_ROUTE, REFRESH_BEFORE]],
+      [
+        "Serving",
+        [LISTEN, PROBE_LISTEN, TOKEN_FILE, TOKEN_GRACE, ROUTE, NO_DEFAULT_ROUTE, REFRESH_BEFORE],
+      ],
       ...chainSections(false),
     ],
     notes:
@@ -78,7 +82,8 @@ credentials). Answers: 200 with {"AccessKeyId","SecretAccessKey","Token","Expira
 "AccountId"}, or plain text: 401 without a token, 403 with a wrong one, 503 without valid
 credentials, 404 and 405 for other paths and methods. GET /healthz, /readyz (every route holds
 valid credentials) and /metrics (Prometheus) need no token. One JSON line per event on stderr;
-request lines with --debug. SIGTERM or SIGINT: stop, exit 0.
+request lines with --debug. SIGTERM or SIGINT: stop, exit 0 (a second one: at once, 143 or
+130). SIGHUP: read the token file now. SIGUSR1, SIGUSR2 and SIGALRM are ignored.
 
 Exit codes: 0 after SIGTERM or SIGINT; 2 when it cannot start as set up.
 `,
@@ -103,7 +108,13 @@ export async function run(argv: string[], env: Env): Promise<CommandResult> {
   const plans: Plan[] = routes.map((route) => setUp(() => planChain(route.chain)));
   prepareRequests(values.debug);
   logDebugAsEvents();
-  const token = await setUpAsync(() => loadServeToken(tokenFile));
+  const token = setUp(() =>
+    ServeToken.load(tokenFile, values.tokenGraceMs, {
+      rotated: (graceEndsAt) =>
+        logEvent("token rotated", { tokenFile, previousAcceptedUntil: graceEndsAt.toISOString() }),
+      refused: (problem) => logEvent("token file refused", { tokenFile, problem }),
+    })
+  );
 
   const refreshers: RouteCredentials[] = routes.map((route, i) => {
     return new RouteCredentials(route, plans[i], refreshBeforeMs, {
@@ -147,15 +158,22 @@ export async function run(argv: string[], env: Env): Promise<CommandResult> {
   for (const refresher of refreshers) refresher.start();
 
   await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
+    let stopping = false;
+    const stop = (signal: "SIGTERM" | "SIGINT") => {
+      // A second one ends at once, as a shell's impatient user expects.
+      if (stopping) process.exit(signal === "SIGINT" ? 130 : 143);
+      stopping = true;
       logEvent("stopping", { signal });
       for (const refresher of refreshers) refresher.stop();
       void Promise.all([server.stop(STOP_GRACE_MS), probes?.stop(STOP_GRACE_MS)]).then(() =>
         resolve()
       );
     };
-    process.once("SIGTERM", () => stop("SIGTERM"));
-    process.once("SIGINT", () => stop("SIGINT"));
+    process.on("SIGTERM", () => stop("SIGTERM"));
+    process.on("SIGINT", () => stop("SIGINT"));
+    // HUP: look at the token file now. Signals that would end the process otherwise: ignored.
+    process.on("SIGHUP", () => token.look());
+    for (const signal of ["SIGUSR1", "SIGUSR2", "SIGALRM"] as const) process.on(signal, () => {});
   });
   return { output: "", credentials: false, exitCode: EXIT_OK };
 }
@@ -164,14 +182,6 @@ export async function run(argv: string[], env: Env): Promise<CommandResult> {
 function setUp<T>(step: () => T): T {
   try {
     return step();
-  } catch (error) {
-    throw asSetupError(error);
-  }
-}
-
-async function setUpAsync<T>(step: () => Promise<T>): Promise<T> {
-  try {
-    return await step();
   } catch (error) {
     throw asSetupError(error);
   }

@@ -10,7 +10,6 @@ import { redact } from "../redact.ts";
 import { cacheable, type Handler, type HttpRequest, type HttpResponse, text } from "./http1.ts";
 import { label, type Metrics } from "./metrics.ts";
 import type { RouteCredentials } from "./refresher.ts";
-import type { ServeToken } from "./auth-token.ts";
 
 /** Every outcome and its status. */
 const STATUS = {
@@ -31,7 +30,8 @@ const OPERATIONS = new Set(["/healthz", "/readyz", "/metrics"]);
 
 export interface HandlerOptions {
   routes: RouteCredentials[];
-  token: ServeToken;
+  /** Whether an Authorization header carries the server's token (auth-token.ts). */
+  token: { matches(presented: string): boolean };
   metrics: Metrics;
   /** Called for every request answered (the --debug request lines). */
   answered?(request: HttpRequest, status: number): void;
@@ -77,7 +77,7 @@ export function createHandler(options: HandlerOptions): Handler {
 function credentialsAnswer(
   request: HttpRequest,
   route: RouteCredentials,
-  token: ServeToken,
+  token: HandlerOptions["token"],
 ): HttpResponse {
   const presented = request.headers.get("authorization");
   if (!presented) {

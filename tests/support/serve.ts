@@ -24,6 +24,8 @@ export interface Serving {
   ): Promise<Record<string, unknown>>;
   /** Send the signal; resolves when the process ended. */
   stop(signal?: NodeJS.Signals): Promise<Stopped>;
+  /** Send a signal that should not end the process. */
+  signal(signal: NodeJS.Signals): void;
   /** Resolves when the process ends by itself. */
   exited: Promise<Stopped>;
 }
@@ -106,6 +108,7 @@ export async function startServe(
     events,
     waitForEvent,
     exited,
+    signal: (signal) => process.kill(child.pid!, signal),
     stop: (signal = "SIGTERM") => {
       if (!ended) {
         signalledAt = performance.now();
