@@ -66,16 +66,10 @@ async function main(argv: string[]): Promise<number> {
   const good = candidates.filter((c) => checks.has(c.id) && !("problem" in checks.get(c.id)!));
   const timings = timeCandidates(good, { ...args, env, dir: work }, log);
 
-  // The token both servers demand: long enough for serve's check, no newline.
-  const tokenFile = join(work, "serve-token");
-  writeFileSync(tokenFile, `bench-${crypto.randomUUID()}-${crypto.randomUUID()}`, { mode: 0o600 });
-  // Without wrk (optional in scripts/ensure-system-packages), the serve section is missing.
-  const noWrk = spawnSync("wrk").error && "wrk is not installed (apt-get install wrk)";
-  const specs = () => serveSpecs(ROOT, work, tokenFile, args.minServeRatio);
   const servers = args.serve
-    ? await runServers(specs().map((spec) => noWrk ? { ...spec, missing: noWrk } : spec), {
+    ? await runServers(serveSpecs(ROOT, work, args.minServeRatio), {
       env,
-      tokenFile,
+      dir: work,
       accessKeyId: peers.credentials.AccessKeyId,
       seconds: args.serveSeconds,
       sustainedRequests: args.serveRequests,

@@ -26,18 +26,15 @@ export interface Candidate {
 }
 
 /** The seed's one-liner, verbatim but for curl's -s (no progress meter), as one process. */
+const SEED = `curl -s -H "Authorization: $(cat $AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE)" ` +
+  `$AWS_CONTAINER_CREDENTIALS_FULL_URI | jq -c '{AccessKeyId: .AccessKeyId, ` +
+  `SecretAccessKey: .SecretAccessKey, SessionToken: .Token, Expiration: .Expiration, Version: 1}'`;
 export const BASELINE: Candidate = {
   id: "baseline",
   label: "curl | jq (baseline)",
   kind: "baseline",
   path: "default",
-  command: [
-    "sh",
-    "-c",
-    `curl -s -H "Authorization: $(cat $AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE)" ` +
-    `$AWS_CONTAINER_CREDENTIALS_FULL_URI | jq -c '{AccessKeyId: .AccessKeyId, ` +
-    `SecretAccessKey: .SecretAccessKey, SessionToken: .Token, Expiration: .Expiration, Version: 1}'`,
-  ],
+  command: ["sh", "-c", SEED],
 };
 
 /** A path's arguments, in the order floors/assume-role.ts reads them (the stub takes any role). */

@@ -16,33 +16,21 @@ const PROGRAMS: { kind: "floor" | "module"; path: PathKind; source: string; labe
   { kind: "module", path: "default", source: "module-container.ts", label: "fromContainer()" },
 ];
 
-/** The command scripts/build would compile `source` into `out` with, for this machine. */
-export function compileCommand(runtime: string, root: string, source: string, out: string) {
-  // scripts/bun-compile-flags is the one list of flags, scripts/build reads it too.
-  const bunFlags = readFileSync(join(root, "scripts/bun-compile-flags"), "utf8").split("\n")
-    .map((line) => line.trim()).filter((line) => line !== "" && !line.startsWith("#"));
-  return runtime === "bun"
-    ? [
-      "bun",
-      "build",
-      source,
-      ...bunFlags,
-      `--target=bun-linux-${NATIVE_ARCH.replace("amd64", "x64")}`,
-    ]
-      .concat(["--outfile", out])
-    : ["deno", "compile", "--quiet", "--no-check", "--target"]
-      .concat(NATIVE_ARCH === "amd64" ? "x86_64-unknown-linux-gnu" : "aarch64-unknown-linux-gnu")
-      .concat(DENO_PERMISSIONS, ["--output", out, source]);
-}
+const TARGET = NATIVE_ARCH === "amd64"
+  ? { bun: "bun-linux-x64", deno: "x86_64-unknown-linux-gnu" }
+  : { bun: "bun-linux-arm64", deno: "aarch64-unknown-linux-gnu" };
 
-/** Compiles one program of scripts/bench/floors/; why it failed, or undefined. */
-export function compile(runtime: string, root: string, source: string, out: string) {
-  const command = compileCommand(runtime, root, join(root, "scripts/bench/floors", source), out);
-  const done = spawnSync(command[0], command.slice(1), {
-    cwd: root,
-    encoding: "utf8",
-    timeout: 600_000,
-  });
+/** Compiles one program of floors/ as scripts/build compiles epicac; why it failed, or undefined. */
+export function compile(runtime: string, root: string, program: string, out: string) {
+  const source = join(root, "scripts/bench/floors", program);
+  // scripts/bun-compile-flags is the one list of flags: scripts/build reads it too.
+  const flags = readFileSync(join(root, "scripts/bun-compile-flags"), "utf8").split("\n")
+    .map((line) => line.trim()).filter((line) => line !== "" && !line.startsWith("#"));
+  const [command, ...args] = runtime === "bun"
+    ? ["bun", "build", source, ...flags, `--target=${TARGET.bun}`, "--outfile", out]
+    : [...`deno compile --quiet --no-check --target ${TARGET.deno}`.split(" "), ...DENO_PERMISSIONS]
+      .concat("--output", out, source);
+  const done = spawnSync(command, args, { cwd: root, encoding: "utf8", timeout: 600_000 });
   if (done.status === 0) return undefined;
   if (/dl\.deno\.land|denort/i.test(done.stderr ?? "")) {
     return "deno compile could not get its denort runtime (set DENORT_BIN, see make build)";

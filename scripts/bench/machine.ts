@@ -2,7 +2,7 @@
 // tree had uncommitted changes. A tool that is absent is recorded as null.
 
 import { spawnSync } from "node:child_process";
-import { cpus, loadavg, release, totalmem } from "node:os";
+import { cpus, loadavg, release } from "node:os";
 import process from "node:process";
 import { NATIVE_ARCH } from "./candidates.ts";
 
@@ -14,23 +14,15 @@ function firstLine(command: string[], cwd?: string): string | null {
 
 export function machineInfo(root: string) {
   const tool = (name: string, flag = "--version") => firstLine([name, flag]);
+  const tools = ["bun", "deno", "hyperfine", "curl", "jq"].map((name) => [name, tool(name)]);
   return {
     kernel: `${process.platform} ${release()}`,
     arch: NATIVE_ARCH,
     cpu: cpus()[0]?.model?.trim() ?? "unknown",
     cores: cpus().length,
-    memoryMiB: Math.round(totalmem() / 2 ** 20),
     /** 1, 5 and 15 minute load averages at the start: how busy the machine was. */
     loadAverage: loadavg().map((n) => Math.round(n * 100) / 100),
-    ci: Boolean(process.env.CI),
-    tools: {
-      bun: tool("bun"),
-      deno: tool("deno"),
-      hyperfine: tool("hyperfine"),
-      wrk: tool("wrk", "-v"),
-      curl: tool("curl"),
-      jq: tool("jq"),
-    },
+    tools: { ...Object.fromEntries(tools), wrk: tool("wrk", "-v") },
     git: {
       revision: firstLine(["git", "rev-parse", "HEAD"], root),
       dirty: firstLine(["git", "status", "--porcelain", "--untracked-files=no"], root) !== "",

@@ -157,7 +157,7 @@ export function markdown(doc: ResultsDocument): string {
       "## serve",
       "",
       `wrk on the same machine, ${s.serveSeconds} s per load after a 2 s warm-up, each load on ` +
-        `every server in turn; then about ${count(s.serveRequests)} requests at 64 connections.`,
+        `every server in turn; then at least ${count(s.serveRequests)} requests at 64 connections.`,
       "",
       ...table(
         ["Server", "Connections", "Requests/s", "p50", "p99", "Against", "× requests/s", "× p99"],
@@ -178,8 +178,8 @@ export function markdown(doc: ResultsDocument): string {
       ),
       ...serve.servers.map((r) =>
         r.status === "measured"
-          ? `- ${r.name}: RSS ${mib(r.rssMiB.idle)} after its first answer, ` +
-            `${mib(r.rssMiB.loaded)} after every load (the last: ${count(r.sustainedRequests)} ` +
+          ? `- ${r.name}: RSS ${mib(r.rssMiB?.idle)} after its first answer, ` +
+            `${mib(r.rssMiB?.loaded)} after every load (the last: ${count(r.sustainedRequests)} ` +
             "requests)."
           : `- ${r.name}: ${r.status}: ${r.reason}`
       ),

@@ -5,8 +5,9 @@
 // one starts, so machine-load drift hits every server alike. Last, a sustained load on each
 // gives its resident memory after many requests.
 
-import { existsSync, readFileSync } from "node:fs";
-import { request } from "node:http";
+import { spawnSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { type AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
 import { NATIVE_ARCH } from "./candidates.ts";
@@ -16,8 +17,8 @@ import { runWrk, type WrkResult } from "./wrk.ts";
 
 export interface ServerSpec {
   name: string;
-  /** Its command, to listen on 127.0.0.1:PORT and serve GET /v1/credentials to the token. */
-  command(port: number): string[];
+  /** Its command: listen on 127.0.0.1:PORT, serve GET /v1/credentials to the file's token. */
+  command(port: number, tokenFile: string): string[];
   /** The name of the server its figures are divided by; absent for a reference. */
   reference?: string;
   /** A gate: the least requests/s at 8 and 64 connections, as a fraction of the reference's. */
@@ -29,25 +30,23 @@ export interface ServerSpec {
 export const SERVE = "epicac serve";
 const FLOOR = "Bun.serve floor";
 
-/** epicac serve and its floor, both demanding the token in `tokenFile`. */
-export function serveSpecs(root: string, dir: string, tokenFile: string, minRatio?: number) {
+/** epicac serve and its floor. */
+export function serveSpecs(root: string, dir: string, minRatio?: number): ServerSpec[] {
   const binary = join(root, "dist", `epicac-bun-linux-${NATIVE_ARCH}`);
   const floor = join(dir, "floor-serve");
-  const listen = (port: number) => ["--listen", `127.0.0.1:${port}`, "--token-file", tokenFile];
-  return [
-    {
-      name: FLOOR,
-      command: (port) => [floor, `${port}`, tokenFile],
-      missing: compile("bun", root, "serve.ts", floor),
-    },
-    {
-      name: SERVE,
-      command: (port) => [binary, "serve", ...listen(port)],
-      reference: FLOOR,
-      minRatio,
-      missing: existsSync(binary) ? undefined : `${binary} was not built (see make build)`,
-    },
-  ] satisfies ServerSpec[];
+  const built = existsSync(binary) ? undefined : `${binary} was not built (see make build)`;
+  const listen = (port: number) => ["--listen", `127.0.0.1:${port}`];
+  return [{
+    name: FLOOR,
+    command: (port, token) => [floor, `${port}`, token],
+    missing: compile("bun", root, "serve.ts", floor),
+  }, {
+    name: SERVE,
+    command: (port, token) => [binary, "serve", ...listen(port), "--token-file", token],
+    reference: FLOOR,
+    minRatio,
+    missing: built,
+  }];
 }
 
 /** One fetch at a time, a few SDKs in a pod, and far more than any pod sends. */
@@ -65,7 +64,7 @@ export interface ServerResult extends Pick<ServerSpec, "name" | "reference" | "m
   /** With requests/s and p99 over the reference's at the same load, when both were measured. */
   loads: (WrkResult & { vsReference?: { requestsPerSecond: number; p99: number } })[];
   /** Resident set in MiB, after its first answer and after every load. */
-  rssMiB: { idle?: number; loaded?: number };
+  rssMiB?: { idle: number; loaded?: number };
   sustainedRequests?: number;
 }
 
@@ -74,31 +73,32 @@ export interface ServerResult extends Pick<ServerSpec, "name" | "reference" | "m
  * would make a benchmark of refusals) is a result with the reason, not an exception.
  */
 export async function runServers(specs: readonly ServerSpec[], options: {
-  /** The servers' environment (the agent's URL and token file), and the token they demand. */
+  /** The servers' environment (the agent's URL and token file), and a private directory. */
   env: Record<string, string>;
-  tokenFile: string;
+  dir: string;
   /** The agent's AccessKeyId in this run: a server is ready once it serves it. */
   accessKeyId: string;
   seconds: number;
   sustainedRequests: number;
   log(line: string): void;
 }) {
-  const token = readFileSync(options.tokenFile, "utf8").trim();
+  // The token every server demands (long enough for serve's check, no newline), and the header
+  // file curl sends it from: never on a command line.
+  const token = `bench-${randomUUID()}-${randomUUID()}`;
+  const [tokenFile, headerFile] = [join(options.dir, "serve-token"), join(options.dir, "header")];
+  writeFileSync(tokenFile, token, { mode: 0o600 });
+  writeFileSync(headerFile, `Authorization: ${token}\n`, { mode: 0o600 });
+  // Without wrk (optional in scripts/ensure-system-packages), every server is missing.
+  const noWrk = spawnSync("wrk").error && "wrk is not installed (apt-get install wrk)";
   const live = new Map<ServerResult, { url: string; server: Started }>();
   const results: ServerResult[] = [];
-  for (const { name, reference, minRatio, missing, command } of specs) {
-    const result: ServerResult = {
-      name,
-      reference,
-      minRatio,
-      status: "measured",
-      loads: [],
-      rssMiB: {},
-    };
+  for (const { name, reference, minRatio, command, ...spec } of specs) {
+    const missing = noWrk || spec.missing;
+    const result: ServerResult = { name, reference, minRatio, status: "measured", loads: [] };
     results.push(missing ? Object.assign(result, { status: "missing", reason: missing }) : result);
     const port = await freePort();
     const url = `http://127.0.0.1:${port}/v1/credentials`;
-    if (!missing) live.set(result, { url, server: start(command(port), options.env) });
+    if (!missing) live.set(result, { url, server: start(command(port, tokenFile), options.env) });
   }
   // One step on every live server in turn; a server whose step throws is failed and stopped.
   const step = async (what: string, act: (r: ServerResult, url: string, s: Started) => unknown) => {
@@ -113,8 +113,8 @@ export async function runServers(specs: readonly ServerSpec[], options: {
   };
   try {
     await step("start and warm up", async (result, url, server) => {
-      await waitFor(result.name, server, () => servesAgent(url, token, options.accessKeyId));
-      result.rssMiB.idle = rssMiB(server.pid);
+      await waitFor(result.name, server, () => servesAgent(url, headerFile, options.accessKeyId));
+      result.rssMiB = { idle: rssMiB(server.pid) };
       runWrk(url, token, { connections: 8, threads: 2, seconds: 2 });
     });
     for (const load of LOADS) {
@@ -126,7 +126,7 @@ export async function runServers(specs: readonly ServerSpec[], options: {
       const rate = result.loads[LOADS.length - 1].requestsPerSecond;
       const seconds = Math.min(600, Math.ceil(options.sustainedRequests / rate));
       result.sustainedRequests = runWrk(url, token, { ...LOADS[2], seconds }).requests;
-      result.rssMiB.loaded = rssMiB(server.pid);
+      result.rssMiB!.loaded = rssMiB(server.pid);
     });
   } finally {
     await Promise.all([...live.values()].map(({ server }) => server.stop()));
@@ -140,9 +140,9 @@ export function compareToReferences(results: ServerResult[]): ServerResult[] {
     const reference = results.find((r) => r.name === result.reference);
     if (result.status !== "measured" || reference?.status !== "measured") continue;
     result.loads.forEach((load, i) => {
-      const { requestsPerSecond, p99Ms } = reference.loads[i];
+      const { requestsPerSecond: rps, p99Ms } = reference.loads[i];
       load.vsReference = {
-        requestsPerSecond: load.requestsPerSecond / requestsPerSecond,
+        requestsPerSecond: load.requestsPerSecond / rps,
         p99: load.p99Ms / p99Ms,
       };
     });
@@ -151,21 +151,13 @@ export function compareToReferences(results: ServerResult[]): ServerResult[] {
 }
 
 /** true once it serves the agent's credentials of this run; undefined while it is not ready. */
-async function servesAgent(url: string, token: string, accessKeyId: string) {
-  const answer = await new Promise<{ status?: number; body: string }>((resolve) => {
-    const headers = { authorization: token, connection: "close" };
-    // node:http, which never goes through a proxy (fetch may).
-    const asked = request(url, { headers, timeout: 2000 }, (response) => {
-      let body = "";
-      response.setEncoding("utf8").on("data", (chunk: string) => (body += chunk));
-      response.on("end", () => resolve({ status: response.statusCode, body }));
-    });
-    asked.on("error", () => resolve({ body: "" })).on("timeout", () => asked.destroy());
-    asked.end();
-  });
-  if (answer.status !== 200) return undefined;
+function servesAgent(url: string, headerFile: string, accessKeyId: string) {
+  // curl reads the token from a file, never from its command line; --fail: not ready yet.
+  const args = ["-sf", "--noproxy", "*", "--max-time", "2", "-H", `@${headerFile}`, url];
+  const answer = spawnSync("curl", args, { encoding: "utf8" });
+  if (answer.status !== 0) return undefined;
   // Never quote the body: it holds the credentials.
-  if (JSON.parse(answer.body).AccessKeyId !== accessKeyId) {
+  if (JSON.parse(answer.stdout).AccessKeyId !== accessKeyId) {
     throw new Error("it served other credentials than the agent's");
   }
   return true;
