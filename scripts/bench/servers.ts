@@ -104,11 +104,14 @@ export async function runServers(specs: readonly ServerSpec[], options: {
   const step = async (what: string, act: (r: ServerResult, url: string, s: Started) => unknown) => {
     for (const [result, { url, server }] of live) {
       options.log(`${result.name}: ${what}`);
-      await Promise.resolve(act(result, url, server)).catch(async (error: Error) => {
-        Object.assign(result, { status: "failed", reason: error.message.replaceAll(token, "…") });
+      try {
+        await act(result, url, server);
+      } catch (error) {
+        const reason = (error as Error).message.replaceAll(token, "…");
+        Object.assign(result, { status: "failed", reason });
         live.delete(result);
         await server.stop();
-      });
+      }
     }
   };
   try {
@@ -123,9 +126,10 @@ export async function runServers(specs: readonly ServerSpec[], options: {
       });
     }
     await step(`${options.sustainedRequests} requests`, (result, url, server) => {
-      const rate = result.loads[LOADS.length - 1].requestsPerSecond;
+      const heaviest = LOADS.length - 1;
+      const rate = result.loads[heaviest].requestsPerSecond;
       const seconds = Math.min(600, Math.ceil(options.sustainedRequests / rate));
-      result.sustainedRequests = runWrk(url, token, { ...LOADS[2], seconds }).requests;
+      result.sustainedRequests = runWrk(url, token, { ...LOADS[heaviest], seconds }).requests;
       result.rssMiB!.loaded = rssMiB(server.pid);
     });
   } finally {
