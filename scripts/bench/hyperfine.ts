@@ -67,6 +67,7 @@ export function timeCandidates(
   options: { runs: number; warmup: number; env: Record<string, string>; dir: string },
   log: (line: string) => void,
 ): Map<string, Timed> {
+  if (candidates.length === 0) return new Map();
   const exportFile = (round: number) => join(options.dir, `hyperfine-${round}.json`);
   const rounds = roundArgs(candidates, { ...options, exportFile });
   return mergeRounds(rounds.map((args, round) => {

@@ -96,3 +96,14 @@ test("hyperfine: a real run times every candidate and reports a failing one's ex
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("hyperfine: when every candidate failed its check, nothing is timed and nothing throws", () => {
+  const env = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
+  const lines: string[] = [];
+  const timed = timeCandidates(
+    [],
+    { runs: 3, warmup: 1, env, dir: tmpdir() },
+    (l) => lines.push(l),
+  );
+  assert.deepEqual([timed.size, lines], [0, []]);
+});
