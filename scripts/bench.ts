@@ -1,37 +1,28 @@
-// make bench: epicac's cold start against the `curl | jq` baseline and against its floors (minimal
-// programs on the same runtime, compiled in the same run). Runs under bun, because every run is
-// timed around Bun.spawnSync. The command line is in scripts/bench/args.ts; the parts are
-// in scripts/bench/, one job per file.
+// make bench: epicac's cold start against the `curl | jq` baseline and against its floors, and
+// `epicac serve` against its floor, all measured in the same run (the command line is in
+// scripts/bench/args.ts). hyperfine runs and times the cold starts and wrk loads the servers;
+// scripts/bench/ holds what is epicac's own, one job per file.
 
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { parseBenchArgs, USAGE, UsageError } from "./bench/args.ts";
-import { budgetCandidateId, checkBudget, exitCodeFor } from "./bench/budget.ts";
-import { candidates, thisMachine } from "./bench/candidates.ts";
-import { buildFloors } from "./bench/floors.ts";
-import { DENO_PERMISSIONS } from "./deno-permissions.ts";
+import { BASELINE, epicacCandidates } from "./bench/candidates.ts";
+import { type Check, checkRuns, expectedOutput, GNU_TIME } from "./bench/check.ts";
+import { floorCandidates } from "./bench/floors.ts";
+import { RUNS_PER_ROUND, timeCandidates } from "./bench/hyperfine.ts";
 import { machineInfo } from "./bench/machine.ts";
-import { runServeBench } from "./bench/serve.ts";
-import { measure } from "./bench/measure.ts";
-import { type BenchPeers, startBenchPeers } from "./bench/peers.ts";
-import { markdownReport, resultsDocument } from "./bench/report.ts";
-import { toResult, withRatios } from "./bench/results.ts";
-import { bunApi, bunRunner, gnuTimeRunner } from "./bench/spawn.ts";
-import { coldStartSvg } from "./bench/svg.ts";
-import { expectationFor } from "./bench/validate.ts";
+import { startPeers, stopAll } from "./bench/peers.ts";
+import { coldStart, markdown, resultsDocument } from "./bench/report.ts";
+import { runServers, serveSpecs } from "./bench/servers.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
-
-function sizeOf(file: string): number | undefined {
-  try {
-    return statSync(file).size;
-  } catch {
-    return undefined;
-  }
-}
+/** Check runs per candidate under GNU time: peak RSS hardly varies from run to run. */
+const CHECK_RUNS = 3;
+const log = (line: string) => console.error(`bench: ${line}`);
 
 async function main(argv: string[]): Promise<number> {
   let args;
@@ -42,171 +33,83 @@ async function main(argv: string[]): Promise<number> {
     console.error(`bench: ${error.message}\n\n${USAGE}`);
     return 2;
   }
-  if (args.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  const bun = bunApi();
-  if (!bun) {
-    console.error("bench: run this with bun (every run is timed around Bun.spawnSync)");
+  if (args.help) return console.log(USAGE), 0;
+  const absent = ["hyperfine", GNU_TIME, "curl", "jq"].filter((t) => spawnSync(t).error);
+  if (absent.length > 0) {
+    log(`${absent.join(", ")} not found (make tools installs them)`);
     return 2;
   }
-  const outDir = resolve(args.out ?? join(ROOT, "bench"));
   const work = mkdtempSync(join(tmpdir(), "epicac-bench-"));
-  let peers: BenchPeers | undefined;
-  // Whatever happens (an error, Ctrl-C, SIGTERM), the peers and the scratch directory go.
-  const cleanUpNow = () => {
-    peers?.kill();
-    rmSync(work, { recursive: true, force: true });
+  process.on("exit", () => rmSync(work, { recursive: true, force: true }));
+  process.on("SIGINT", () => process.exit(130)).on("SIGTERM", () => process.exit(143));
+  const machine = machineInfo(ROOT);
+  const peers = await startPeers(ROOT, work);
+  log("building the floors");
+  const candidates = [
+    BASELINE,
+    ...floorCandidates(ROOT, work, peers.stsUrl),
+    ...epicacCandidates(ROOT, peers.stsUrl),
+  ];
+  // The pod's environment and nothing else: no proxy variables, no AWS profile, a fresh HOME.
+  const env = {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: work,
+    AWS_CONTAINER_CREDENTIALS_FULL_URI: peers.agentUrl,
+    AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: peers.tokenFile,
   };
-  process.on("exit", cleanUpNow);
-  for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
-    process.on(signal, () => {
-      console.error(`bench: stopped by ${signal}`);
-      process.exit(code);
-    });
+  const checks = new Map<string, Check>();
+  for (const c of candidates.filter((c) => !c.missing)) {
+    log(`checking ${c.label}, ${c.path}`);
+    const expected = expectedOutput(c.path, peers.credentials);
+    checks.set(c.id, checkRuns(c.command, expected, CHECK_RUNS, { env, dir: work }));
   }
+  const good = candidates.filter((c) => checks.has(c.id) && !("problem" in checks.get(c.id)!));
+  const timings = timeCandidates(good, { ...args, env, dir: work }, log);
 
-  try {
-    peers = await startBenchPeers({ bun: process.execPath, root: ROOT, dir: work });
-    const here = thisMachine(process.env);
-    console.error("bench: building the floors");
-    const floors = buildFloors({
-      root: ROOT,
+  const servers = args.serve
+    ? await runServers(serveSpecs(ROOT, work, args.minServeRatio), {
+      env,
       dir: work,
-      arch: here.nativeArch,
-      bun: process.execPath,
-      // Without a Deno binary in dist/, deno compile could not get its runtime: no Deno floor.
-      deno: !here.exists(join(ROOT, "dist", `epicac-deno-linux-${here.nativeArch}`))
-        ? { reason: "not built: there is no Deno binary in dist/ to compare it with" }
-        : here.which("deno") ?? { reason: "not built: deno is not on PATH" },
-      denoPermissions: DENO_PERMISSIONS,
-      spawn(command) {
-        const inherited = Object.entries(process.env)
-          .filter((entry): entry is [string, string] => entry[1] !== undefined);
-        const done = bun.spawnSync(command, {
-          env: Object.fromEntries(inherited),
-          cwd: ROOT,
-          stdin: "ignore",
-          stdout: "pipe",
-          stderr: "pipe",
-          timeout: 300_000,
-        });
-        return {
-          exitCode: done.exitCode ?? 1,
-          stderr: new TextDecoder().decode(done.stderr ?? new Uint8Array()),
-        };
-      },
-    });
-    const list = candidates(here, {
-      root: ROOT,
-      stsEndpoint: peers.sts.url,
-      includeEmulated: args.emulated,
-      floors,
-    });
-    const machine = machineInfo(ROOT, list);
-    const ready = list.filter((c) => c.status === "ready").length;
-    console.error(
-      `bench: ${ready} of ${list.length} candidates can run; ` +
-        `${args.warmup} warm-up + ${args.runs} counted rounds, round-robin, then memory rounds`,
-    );
-    // The pod's environment and nothing else: no proxy variables, no AWS profile, a fresh HOME.
-    const env: Record<string, string> = {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: work,
-      AWS_CONTAINER_CREDENTIALS_FULL_URI: peers.agent.url,
-      AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: peers.tokenFile,
-    };
-    const served = peers.credentials;
-    const memoryRunner = gnuTimeRunner(bun, env, work);
-    if (!memoryRunner) console.error("bench: /usr/bin/time (GNU time) not found: no peak RSS");
-    // Peak RSS hardly varies from run to run: a few runs are enough.
-    const memoryRuns = memoryRunner ? Math.min(args.runs, 5) : 0;
-    const interactive = process.stderr.isTTY;
-    const measurements = await measure(list, {
+      accessKeyId: peers.credentials.AccessKeyId,
+      seconds: args.serveSeconds,
+      sustainedRequests: args.serveRequests,
+      log,
+    })
+    : undefined;
+  const doc = resultsDocument({
+    root: ROOT,
+    machine,
+    settings: {
       runs: args.runs,
       warmup: args.warmup,
-      expectationFor: (c) => expectationFor(c.path, served),
-      runner: bunRunner(bun, env, work),
-      ...(memoryRunner ? { memory: { runs: memoryRuns, runner: memoryRunner } } : {}),
-      onRound(round, rounds) {
-        if (interactive) process.stderr.write(`\rbench: round ${round}/${rounds}`);
-        else if (round % 10 === 0 || round === rounds) {
-          console.error(`bench: round ${round}/${rounds}`);
-        }
-      },
-    });
-    if (interactive) process.stderr.write("\n");
-    // serve: the native Bun binary as a sidecar, loaded by wrk, against the same agent.
-    const sidecarBinary = join(ROOT, "dist", `epicac-bun-linux-${here.nativeArch}`);
-    const serve = args.serve && here.exists(sidecarBinary)
-      ? await runServeBench({
-        binary: sidecarBinary,
-        agentUrl: peers.agent.url,
-        agentTokenFile: peers.tokenFile,
-        dir: work,
-        env: { PATH: env.PATH, HOME: env.HOME },
-        wrk: here.which("wrk"),
-        secondsPerLoad: args.serve.seconds,
-        millionRequests: args.serve.requests,
-        accessKeyId: served.AccessKeyId,
-        log: (line) => console.error(`bench: ${line}`),
-      })
-      : undefined;
-    await peers.stop();
-
-    const results = withRatios(measurements.map((m) => toResult(m, sizeOf)));
-    const budget = args.maxRatio === undefined
-      ? undefined
-      : checkBudget(results, args.maxRatio, budgetCandidateId(machine.arch));
-    const settings = { runs: args.runs, warmup: args.warmup, memoryRuns };
-    mkdirSync(outDir, { recursive: true });
-    const jsonFile = join(outDir, "results.json");
-    const svgFile = join(outDir, "cold-start.svg");
-    writeFileSync(
-      jsonFile,
-      JSON.stringify(
-        resultsDocument({
-          machine,
-          rssMeasured: memoryRunner !== undefined,
-          settings,
-          results,
-          budget,
-          ...(serve ? { serve } : {}),
-        }, ROOT),
-        null,
-        2,
-      ) + "\n",
-    );
-    writeFileSync(svgFile, coldStartSvg(results, { arch: machine.arch, ...settings }));
-    const shown = (file: string) => {
-      const rel = relative(process.cwd(), file);
-      return rel.startsWith("..") ? file : rel;
-    };
-    process.stdout.write(
-      markdownReport({
-        machine,
-        rssMeasured: memoryRunner !== undefined,
-        settings,
-        results,
-        budget,
-        ...(serve ? { serve } : {}),
-        files: [jsonFile, svgFile].map(shown),
-      }),
-    );
-    for (const r of results.filter((r) => r.status === "failed")) {
-      console.error(`bench: FAILED: ${r.label} ${r.path}: ${r.reason}`);
-    }
-    if (serve?.status === "failed") console.error(`bench: FAILED: serve: ${serve.reason}`);
-    if (budget && !budget.pass) console.error(`bench: ${budget.message}`);
-    return serve?.status === "failed" ? 1 : exitCodeFor(results, budget);
-  } catch (error) {
-    console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
-    return 1;
-  } finally {
-    await peers?.stop();
-    cleanUpNow();
-  }
+      runsPerRound: RUNS_PER_ROUND,
+      checkRuns: CHECK_RUNS,
+      ...(servers ? { serveSeconds: args.serveSeconds, serveRequests: args.serveRequests } : {}),
+    },
+    coldStart: coldStart(candidates, checks, timings),
+    servers,
+    maxRatio: args.maxRatio,
+  });
+  const out = resolve(args.out ?? join(ROOT, "bench"));
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, "results.json"), JSON.stringify(doc, null, 2) + "\n");
+  writeFileSync(join(out, "results.md"), markdown(doc));
+  process.stdout.write(markdown(doc));
+  log(`wrote ${join(out, "results.json")} and results.md`);
+  const failed = [
+    ...doc.coldStart.filter((r) => r.status === "failed").map((r) => `${r.label}, ${r.path}`),
+    ...(servers ?? []).filter((s) => s.status === "failed").map((s) => s.name),
+    ...doc.gates.filter((g) => !g.pass).map((g) => `gate ${g.name}`),
+  ];
+  for (const what of failed) log(`FAILED: ${what}`);
+  return failed.length > 0 ? 1 : 0;
 }
 
-process.exitCode = await main(process.argv.slice(2));
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  log((error as Error).message);
+  process.exitCode = 1;
+} finally {
+  await stopAll();
+}

@@ -1,217 +1,203 @@
-// The human report (a Markdown table and a closing note, then the serve section, for stdout) and
-// the JSON document (bench/results.json).
+// What the benchmark reports: each candidate's cold start with its ratios to the baseline and to
+// its floor, the serve section, and the gates; results.md is made from results.json alone.
 
-import { BASELINE_SCRIPT } from "./candidates.ts";
-import type { BudgetVerdict } from "./budget.ts";
-import type { CandidateResult } from "./results.ts";
+import type { Candidate } from "./candidates.ts";
+import type { Check } from "./check.ts";
+import { median, type Timed } from "./hyperfine.ts";
 import type { MachineInfo } from "./machine.ts";
-import { type ServeBenchResult, serveMarkdown, serveRatio } from "./serve.ts";
+import { GATED_CONNECTIONS, SERVE, type ServerResult } from "./servers.ts";
 
-export interface Settings {
-  runs: number;
-  warmup: number;
-  /** Extra runs per candidate under GNU time, for peak RSS (0 when it is not installed). */
-  memoryRuns: number;
+export interface ColdStart extends Omit<Candidate, "missing"> {
+  status: "measured" | "failed" | "missing";
+  reason?: string;
+  /** Over the timed runs of every round, in milliseconds. */
+  timesMs?: number[];
+  medianMs?: number;
+  /** The largest of the check runs under GNU time. */
+  peakRssMiB?: number;
+  /** The median over the baseline's, and over its floor's. */
+  vsBaseline?: number;
+  vsFloor?: number;
 }
 
-export const METHOD = {
-  order: "round-robin: one run of each candidate per round, the order rotated every round",
-  wallTime: "spawn to exit of the whole process, timed by the benchmark around Bun.spawnSync",
-  peakRss: "the largest ru_maxrss of a few extra runs per candidate under GNU time " +
-    "(/usr/bin/time -f %M), which is the largest single process of the run: for the baseline " +
-    "the largest of sh, curl and jq (which run at once, so together they use more), and for an " +
-    "emulated binary qemu-user's own",
-  size: "the binary; for the baseline the curl and jq executables only, without their shared " +
-    "libraries",
-  floors: "minimal reference programs compiled in the same run with the same runtime and " +
-    "flags as epicac (scripts/bun-compile-flags): default path, read the token file, GET the " +
-    "agent, print; --assume path, the same and one bare @aws-sdk/client-sts AssumeRole " +
-    "(scripts/bench/floors/)",
-  validation: "every run, warm-up included, must exit 0 and print one line of credential_process " +
-    "JSON with the credentials the loopback peers served; the first bad run fails the candidate",
-  baseline: {
-    runAs: "sh -c SCRIPT, one whole process like any credential_process (sh included)",
-    script: BASELINE_SCRIPT,
-    changedFromSeed: "curl -s: without it curl writes a progress meter to stderr",
-  },
-} as const;
-
-export function formatMs(ms: number): string {
-  return `${ms.toFixed(1)} ms`;
-}
-
-export function formatBytes(bytes: number): string {
-  const mib = bytes / (1024 * 1024);
-  return mib >= 1 ? `${mib.toFixed(1)} MiB` : `${Math.round(bytes / 1024)} KiB`;
-}
-
-export function formatRatio(result: CandidateResult): string {
-  if (result.ratio !== null) return `${result.ratio.toFixed(2)}×`;
-  if (result.status !== "measured") return "—";
-  return result.emulated ? "n/a (emulated)" : "n/a (no baseline)";
-}
-
-/** An epicac candidate's ratio to its floor; "—" for the baseline and the floors themselves. */
-export function formatFloorRatio(result: CandidateResult): string {
-  if (result.floor) return `${result.floor.ratio.toFixed(2)}×`;
-  if ((result.kind !== "epicac" && result.kind !== "module") || result.status !== "measured") {
-    return "—";
-  }
-  return result.emulated ? "n/a (emulated)" : "n/a (no floor)";
-}
-
-const PATH_LABEL = { default: "default", assume: "--assume" } as const;
-
-export function markdownTable(results: readonly CandidateResult[]): string {
-  const header = [
-    "Candidate",
-    "Path",
-    "Status",
-    "Min",
-    "Median",
-    "p95",
-    "Max",
-    "× baseline",
-    "× floor",
-    "Peak RSS",
-    "Size",
-  ];
-  const rows = results.map((r) => {
-    const s = r.wallMs;
-    const dash = "—";
-    return [
-      r.label,
-      PATH_LABEL[r.path],
-      r.status,
-      s ? formatMs(s.min) : dash,
-      s ? formatMs(s.median) : dash,
-      s ? formatMs(s.p95) : dash,
-      s ? formatMs(s.max) : dash,
-      formatRatio(r),
-      formatFloorRatio(r),
-      r.peakRssBytes !== undefined ? formatBytes(r.peakRssBytes) : dash,
-      r.sizeBytes !== undefined ? formatBytes(r.sizeBytes) : dash,
-    ];
+/** Each candidate: missing, failed (its check or a timed run), or measured with its ratios. */
+export function coldStart(
+  candidates: readonly Candidate[],
+  checks: ReadonlyMap<string, Check>,
+  timings: ReadonlyMap<string, Timed>,
+): ColdStart[] {
+  const results = candidates.map(({ missing, ...c }): ColdStart => {
+    const check = checks.get(c.id) ?? { problem: "not checked" };
+    const { timesMs = [], exitCodes = [] } = timings.get(c.id) ?? {};
+    const bad = exitCodes.findIndex((code) => code !== 0);
+    if (missing) return { ...c, status: "missing", reason: missing };
+    if ("problem" in check) return { ...c, status: "failed", reason: check.problem };
+    if (timesMs.length === 0) return { ...c, status: "failed", reason: "not timed" };
+    if (bad >= 0) {
+      const reason = `timed run ${bad + 1} exited with ${exitCodes[bad] ?? "a signal"}`;
+      return { ...c, status: "failed", reason };
+    }
+    const peakRssMiB = check.peakRssBytes / 2 ** 20;
+    return { ...c, status: "measured", timesMs, medianMs: median(timesMs), peakRssMiB };
   });
-  // A "|" inside a cell (the baseline's name) would end the cell.
-  const line = (cells: string[]) => `| ${cells.map((c) => c.replaceAll("|", "\\|")).join(" | ")} |`;
-  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
-}
-
-/** One line per candidate that was not measured, with the reason: nothing is left out silently. */
-export function notMeasuredNotes(results: readonly CandidateResult[]): string[] {
-  return results
-    .filter((r) => r.status !== "measured")
-    .map((r) => `- ${r.label} ${PATH_LABEL[r.path]}: ${r.status.toUpperCase()}: ${r.reason ?? ""}`);
-}
-
-/**
- * The closing note: the native Bun binary's medians and ratios to the baseline and to each
- * path's floor (with the floor's own median), the README's headline figures.
- */
-export function closingNote(results: readonly CandidateResult[], nativeArch: string): string {
-  const baseline = results.find((r) => r.kind === "baseline");
-  const bun = (path: "default" | "assume") =>
-    results.find((r) =>
-      r.kind === "epicac" && r.runtime === "bun" && r.arch === nativeArch && r.path === path
-    );
-  if (!baseline?.wallMs) {
-    return `No ratios: the baseline was not measured (${baseline?.reason ?? "absent"}).`;
+  const medianOf = (id?: string) => results.find((r) => r.id === id)?.medianMs;
+  for (const r of results.filter((r) => r.medianMs !== undefined)) {
+    const [baseline, floor] = [medianOf("baseline"), medianOf(r.floor)];
+    if (baseline) r.vsBaseline = r.medianMs! / baseline;
+    if (floor) r.vsFloor = r.medianMs! / floor;
   }
-  const parts = (["default", "assume"] as const).map((path) => {
-    const r = bun(path);
-    const what = `${PATH_LABEL[path]} path`;
-    if (!r?.wallMs || r.ratio === null) return `${what} not measured (${r?.reason ?? "absent"})`;
-    const floor = r.floor
-      ? `${r.floor.ratio.toFixed(2)}× its floor (${formatMs(r.floor.medianMs)})`
-      : "no floor measured";
-    return `${what} median ${formatMs(r.wallMs.median)}, ${
-      r.ratio.toFixed(2)
-    }× the baseline, ${floor}`;
-  });
-  const module = results.find((r) => r.kind === "module" && r.runtime === "bun");
-  const moduleNote = module?.floor
-    ? ` An application calling the module's fromContainer(): median ${
-      formatMs(module.wallMs!.median)
-    }, ${module.floor.ratio.toFixed(2)}× the bare fetch.`
-    : "";
-  return `epicac-bun-linux-${nativeArch} (native): ${parts.join("; ")}. ` +
-    `Baseline \`curl | jq\` median ${formatMs(baseline.wallMs.median)}.${moduleNote}`;
+  return results;
 }
 
-export const NO_RSS = "not measured: /usr/bin/time (GNU time) is not installed " +
-  "(apt-get install time); Bun's own resourceUsage cannot be used, because a child started " +
-  "with vfork reports at least its parent's RSS";
-
-export interface ReportInput {
-  machine: MachineInfo;
-  /** false when GNU time was not there to measure peak RSS. */
-  rssMeasured: boolean;
-  settings: Settings;
-  results: readonly CandidateResult[];
-  budget?: BudgetVerdict;
-  /** The serve section, when it was run. */
-  serve?: ServeBenchResult;
-  files?: string[];
+export interface Gate {
+  name: string;
+  bound: "at most" | "at least";
+  limit: number;
+  /** null: not measured, which fails the gate. */
+  value: number | null;
+  pass: boolean;
 }
 
-/** The native Bun binary's default-path median: what one credential_process run costs. */
-function credentialProcessMs(input: ReportInput): number | undefined {
-  return input.results.find((r) =>
-    r.kind === "epicac" && r.runtime === "bun" && r.arch === input.machine.arch &&
-    r.path === "default"
-  )?.wallMs?.median;
+function gate(name: string, bound: Gate["bound"], limit: number, value = NaN): Gate {
+  const pass = bound === "at most" ? value <= limit : value >= limit;
+  return { name, bound, limit, value: Number.isNaN(value) ? null : value, pass };
 }
 
-export function markdownReport(input: ReportInput): string {
-  const { machine, settings, results, budget } = input;
-  const lines = [
-    "## epicac cold start",
-    "",
-    `${settings.runs} counted runs per candidate after ${settings.warmup} warm-up, round-robin; ` +
-    `linux-${machine.arch}, ${machine.cpuModel} (${machine.cpus} cores), ` +
-    `git ${machine.git.revision?.slice(0, 12) ?? "unknown"}${machine.git.dirty ? " (dirty)" : ""}.`,
-    "",
-    markdownTable(results),
-    "",
-  ];
-  const notes = notMeasuredNotes(results);
-  if (notes.length > 0) lines.push("Not measured:", "", ...notes, "");
-  lines.push(
-    "Wall time: " + METHOD.wallTime + ". Peak RSS: " +
-      (input.rssMeasured ? METHOD.peakRss : NO_RSS) + ". Size: " + METHOD.size +
-      ". Emulated (qemu-user) candidates get no ratio: they are not comparable with native ones.",
-    "",
-    closingNote(results, machine.arch),
+/** The cold start's gate: the candidate's median over the baseline's, at most `maxRatio`. */
+export function coldStartGate(results: readonly ColdStart[], id: string, maxRatio: number) {
+  const ratio = results.find((r) => r.id === id)?.vsBaseline;
+  return gate(`${id}: median × curl | jq`, "at most", maxRatio, ratio);
+}
+
+/** Each server with a minRatio: its requests/s over its reference's at 8 and at 64 connections. */
+export function serveGates(servers: readonly ServerResult[]): Gate[] {
+  return servers.flatMap(({ name, reference, minRatio, loads }) =>
+    minRatio === undefined ? [] : GATED_CONNECTIONS.map((connections) => {
+      const ratio = loads.find((l) => l.connections === connections)?.vsReference;
+      const what = `${name}: requests/s at ${connections} connections × ${reference}'s`;
+      return gate(what, "at least", minRatio, ratio?.requestsPerSecond);
+    })
   );
-  if (budget) lines.push("", `Budget: ${budget.message}.`);
-  if (input.serve) lines.push("", serveMarkdown(input.serve, credentialProcessMs(input)).trimEnd());
-  if (input.files?.length) lines.push("", `Wrote ${input.files.join(" and ")}.`);
-  return lines.join("\n") + "\n";
 }
 
-/** results.json: commands name files relative to the repository, so the file is commit-friendly. */
-export function resultsDocument(input: ReportInput, root: string): unknown {
-  const relative = (arg: string) => (arg.startsWith(root) ? arg.slice(root.length) : arg);
+/** The document, with the gates; commands name files relative to the repository. */
+export function resultsDocument(input: {
+  root: string;
+  machine: MachineInfo;
+  settings: Record<string, number>;
+  coldStart: ColdStart[];
+  servers?: ServerResult[];
+  maxRatio?: number;
+}) {
+  const { root, machine, settings, servers } = input;
+  const candidate = `epicac-bun-linux-${machine.arch} default`;
+  const medianMs = input.coldStart.find((r) => r.id === candidate)?.medianMs;
+  const p50Ms = servers?.find((s) => s.name === SERVE)?.loads[0]?.p50Ms;
+  const coldStart = input.coldStart.map((r) => ({
+    ...r,
+    command: r.command.map((arg) => arg.replace(root, "")),
+  }));
+  // One fetch from the running serve (p50 at 1 connection) and one credential_process run.
+  const oneFetch = p50Ms && medianMs ? { p50Ms, candidate, medianMs } : null;
   return {
-    schema: 1,
+    schema: 2,
     generatedAt: new Date().toISOString(),
-    machine: input.machine,
-    settings: input.settings,
-    method: input.rssMeasured ? METHOD : { ...METHOD, peakRss: NO_RSS },
-    budget: input.budget ?? null,
-    candidates: input.results.map((r) => ({ ...r, command: r.command.map(relative) })),
-    serve: input.serve ? serveDocument(input.serve, credentialProcessMs(input), relative) : null,
+    machine,
+    settings,
+    coldStart,
+    serve: servers ? { servers, oneFetch } : null,
+    gates: [
+      ...(input.maxRatio ? [coldStartGate(coldStart, candidate, input.maxRatio)] : []),
+      ...serveGates(servers ?? []),
+    ],
   };
 }
 
-function serveDocument(
-  serve: ServeBenchResult,
-  credentialProcess: number | undefined,
-  relative: (arg: string) => string,
-) {
-  const ratio = serve.oneFetchMs !== null && credentialProcess !== undefined
-    ? serveRatio(serve.oneFetchMs, credentialProcess)
-    : null;
-  return { ...serve, binary: relative(serve.binary), oneFetchOverCredentialProcess: ratio };
+export type ResultsDocument = ReturnType<typeof resultsDocument>;
+
+const ms = (value: number) => `${value.toFixed(value < 1 ? 3 : 1)} ms`;
+const times = (value?: number) =>
+  value === undefined ? "" : `${value < 0.01 ? value.toPrecision(2) : value.toFixed(2)}×`;
+const mib = (value?: number) => value === undefined ? "" : `${value.toFixed(1)} MiB`;
+const count = (n = 0) => String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+const table = (header: string[], rows: string[][]) =>
+  [header, header.map(() => "---"), ...rows, []].map((cells) =>
+    cells.length ? `| ${cells.map((c) => c.replaceAll("|", "\\|")).join(" | ")} |` : ""
+  );
+
+export function markdown(doc: ResultsDocument): string {
+  const { machine: m, settings: s, serve } = doc;
+  const lines = [
+    "# epicac benchmark",
+    "",
+    `${doc.generatedAt}, git ${m.git.revision?.slice(0, 12)}${m.git.dirty ? " (dirty)" : ""}, ` +
+    `linux-${m.arch}, ${m.cpu} (${m.cores} cores), load average ${m.loadAverage.join(" ")} at ` +
+    "the start. Absolute times on a shared machine are noise; ratios within one run are not.",
+    "",
+    "## Cold start",
+    "",
+    `Each candidate as a whole process: ${s.checkRuns} checked runs under GNU time (its output, ` +
+    `peak RSS), then ${s.runs} runs timed by hyperfine after ${s.warmup} warm-up, interleaved: ` +
+    `rounds of ${s.runsPerRound} runs of every candidate in turn.`,
+    "",
+    ...table(
+      ["Candidate", "Path", "Median", "Range", "× `curl | jq`", "× floor", "Peak RSS"],
+      doc.coldStart.filter((r) => r.medianMs !== undefined).map((r) => {
+        const range = `${Math.min(...r.timesMs!).toFixed(1)}–${ms(Math.max(...r.timesMs!))}`;
+        const ratios = [times(r.vsBaseline), times(r.vsFloor), mib(r.peakRssMiB)];
+        return [r.label, r.path, ms(r.medianMs!), range, ...ratios];
+      }),
+    ),
+    ...doc.coldStart.filter((r) => r.status !== "measured")
+      .map((r) => `- ${r.label}, ${r.path}: ${r.status}: ${r.reason}`),
+  ];
+  if (serve) {
+    lines.push(
+      "",
+      "## serve",
+      "",
+      `wrk on the same machine, ${s.serveSeconds} s per load after a 2 s warm-up, each load on ` +
+        `every server in turn; then at least ${count(s.serveRequests)} requests at 64 connections.`,
+      "",
+      ...table(
+        ["Server", "Connections", "Requests/s", "p50", "p99", "Against", "× requests/s", "× p99"],
+        serve.servers.flatMap((r) =>
+          r.loads.map((l) => {
+            const figures = [
+              `${l.connections}`,
+              count(l.requestsPerSecond),
+              ms(l.p50Ms),
+              ms(l.p99Ms),
+            ];
+            const ratios = l.vsReference
+              ? [times(l.vsReference.requestsPerSecond), times(l.vsReference.p99)]
+              : [];
+            return [r.name, ...figures, ...(ratios.length ? [r.reference!, ...ratios] : [])];
+          })
+        ),
+      ),
+      ...serve.servers.map((r) =>
+        r.status === "measured"
+          ? `- ${r.name}: RSS ${mib(r.rssMiB?.idle)} after its first answer, ` +
+            `${mib(r.rssMiB?.loaded)} after every load (the last: ${count(r.sustainedRequests)} ` +
+            "requests)."
+          : `- ${r.name}: ${r.status}: ${r.reason}`
+      ),
+    );
+    const one = serve.oneFetch;
+    if (one) {
+      lines.push(
+        `- One credential fetch from the running ${SERVE} (p50 at 1 connection): ` +
+          `${ms(one.p50Ms)}, ${times(one.p50Ms / one.medianMs)} one credential_process run of ` +
+          `${one.candidate} (median ${ms(one.medianMs)}).`,
+      );
+    }
+  }
+  lines.push("", "## Gates", "");
+  if (doc.gates.length === 0) lines.push("None asked for.");
+  for (const g of doc.gates) {
+    const value = g.value === null ? "not measured" : times(g.value);
+    lines.push(`- ${g.name}: ${value}, ${g.bound} ${g.limit}×: ${g.pass ? "met" : "NOT MET"}`);
+  }
+  return lines.join("\n") + "\n";
 }

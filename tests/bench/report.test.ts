@@ -1,202 +1,241 @@
-// scripts/bench/results.ts, budget.ts, report.ts and svg.ts on hand-made measurements: ratios
-// against the baseline (none for emulated runs) and against each path's floor, the --max-ratio
-// budget at, over and under its limit, and a report and chart that list missing candidates
-// instead of dropping them.
+// scripts/bench/report.ts and the verdicts of servers.ts and wrk.ts: each candidate's status and
+// its ratios to the baseline and to its floor, the gates at and past their limits (and failed
+// when nothing was measured), each server against its reference, a wrk load with refusals
+// failing, and results.json's shape with every ratio in results.md. And the benchmark's code
+// has no import cycle.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { type Candidate, floorId } from "../../scripts/bench/candidates.ts";
-import type { Measurement } from "../../scripts/bench/measure.ts";
-import { budgetCandidateId, checkBudget, exitCodeFor } from "../../scripts/bench/budget.ts";
-import { type CandidateResult, toResult, withRatios } from "../../scripts/bench/results.ts";
-import { closingNote, markdownTable, notMeasuredNotes } from "../../scripts/bench/report.ts";
-import { coldStartSvg } from "../../scripts/bench/svg.ts";
+import { join } from "node:path";
+import { BASELINE, type Candidate } from "../../scripts/bench/candidates.ts";
+import { findCycles, importGraph } from "../../scripts/import-cycles.ts";
+import type { MachineInfo } from "../../scripts/bench/machine.ts";
+import type { Check } from "../../scripts/bench/check.ts";
+import {
+  coldStart,
+  coldStartGate,
+  markdown,
+  resultsDocument,
+  serveGates,
+} from "../../scripts/bench/report.ts";
+import { compareToReferences, type ServerResult } from "../../scripts/bench/servers.ts";
+import { wrkResult } from "../../scripts/bench/wrk.ts";
+import { ROOT } from "../support/epicac.ts";
 
-function candidate(
-  id: string,
-  overrides: Partial<Candidate> = {},
-): Candidate {
-  return {
-    id,
-    label: id.split(" ")[0],
-    kind: "epicac",
-    runtime: "bun",
-    arch: "amd64",
-    path: id.endsWith("assume") ? "assume" : "default",
-    emulated: false,
-    command: [id],
-    files: [`/dist/${id.split(" ")[0]}`],
-    status: "ready",
-    ...overrides,
-  };
-}
+const c = (id: string, kind: Candidate["kind"], extra: Partial<Candidate> = {}): Candidate => ({
+  id,
+  label: `${id} label`,
+  kind,
+  path: "default",
+  command: [`${ROOT}dist/${id}`, "--flag"],
+  ...extra,
+});
+const CANDIDATES = [
+  BASELINE,
+  c("floor-bun default", "floor"),
+  c("epicac-bun-linux-amd64 default", "epicac", { floor: "floor-bun default" }),
+  c("module-bun default", "module", { floor: "floor-bun default" }),
+  c("floor-deno default", "floor", { missing: "not built: no Deno binary" }),
+  c("epicac-deno-linux-amd64 default", "epicac", { floor: "floor-deno default" }),
+  c("crashes", "epicac"),
+  c("crashes later", "epicac"),
+];
+const rss: Check = { peakRssBytes: 32 * 2 ** 20 };
+const CHECKS = new Map<string, Check>([
+  ["baseline", rss],
+  ["floor-bun default", rss],
+  ["epicac-bun-linux-amd64 default", rss],
+  ["module-bun default", rss],
+  ["epicac-deno-linux-amd64 default", rss],
+  ["crashes", { problem: "check run 1: exited with 1: epicac: no token" }],
+  ["crashes later", rss],
+]);
+const ok = (...timesMs: number[]) => ({ timesMs, exitCodes: timesMs.map(() => 0) });
+const TIMINGS = new Map([
+  ["baseline", ok(40, 30, 50)],
+  ["floor-bun default", ok(8, 10, 12)],
+  ["epicac-bun-linux-amd64 default", ok(11, 12, 13, 14)],
+  ["module-bun default", ok(11, 11, 11)],
+  ["epicac-deno-linux-amd64 default", ok(20, 20, 20)],
+  ["crashes later", { timesMs: [5, 5, 5], exitCodes: [0, 139, 0] }],
+]);
+const results = coldStart(CANDIDATES, CHECKS, TIMINGS);
+const byId = (id: string) => results.find((r) => r.id === id)!;
 
-function measured(c: Candidate, wallMs: number[], failure?: string): Measurement {
-  return { candidate: c, wallMs, maxRssBytes: wallMs.length ? [30 << 20, 32 << 20] : [], failure };
-}
-
-const BUN = budgetCandidateId("amd64");
-
-/**
- * A run with baseline median 20 ms, the native Bun default path at `bunMedian` ms, its floor at
- * 25 ms, and the --assume floor not built.
- */
-function results(bunMedian: number, overrides: { baseline?: Partial<Candidate> } = {}) {
-  const size = (file: string) => (file.startsWith("/dist/") ? 100 << 20 : undefined);
-  return withRatios([
-    measured(
-      candidate("baseline", {
-        kind: "baseline",
-        runtime: undefined,
-        label: "curl | jq (baseline)",
-        files: [],
-        ...overrides.baseline,
-      }),
-      [19, 20, 21],
-    ),
-    measured(
-      candidate(floorId("bun", "default"), { kind: "floor", label: "bare fetch (bun floor)" }),
-      [24, 25, 26],
-    ),
-    measured(
-      candidate("module-bun default", {
-        kind: "module",
-        label: "module fromContainer() (bun app)",
-      }),
-      [26, 27.5, 29],
-    ),
-    measured(
-      candidate(floorId("bun", "assume"), {
-        kind: "floor",
-        label: "bare fetch + AssumeRole (bun floor)",
-        status: "missing",
-        reason: "the bun build failed",
-      }),
-      [],
-    ),
-    measured(candidate(BUN), [bunMedian - 1, bunMedian, bunMedian + 1]),
-    measured(candidate("epicac-bun-linux-amd64 assume"), [59, 60, 61]),
-    measured(
-      candidate("epicac-deno-linux-amd64 default", {
-        runtime: "deno",
-        status: "missing",
-        reason: "dist/epicac-deno-linux-amd64 was not built",
-      }),
-      [],
-    ),
-    measured(
-      candidate("epicac-bun-linux-arm64 default", {
-        label: "epicac-bun-linux-arm64 (emulated)",
-        arch: "arm64",
-        emulated: true,
-      }),
-      [700, 710, 720],
-    ),
-  ].map((m) => toResult(m, size)));
-}
-
-const find = (list: CandidateResult[], id: string) => list.find((r) => r.id === id)!;
-
-test("results: ratios are medians over the baseline's; emulated candidates get none", () => {
-  const list = results(30);
-  assert.equal(find(list, "baseline").ratio, 1);
-  assert.equal(find(list, BUN).ratio, 1.5);
-  assert.equal(find(list, "epicac-bun-linux-amd64 assume").ratio, 3);
-  assert.equal(find(list, "epicac-bun-linux-arm64 default").ratio, null);
-  assert.equal(find(list, "epicac-deno-linux-amd64 default").ratio, null);
-  assert.deepEqual(find(list, BUN).wallMs, { count: 3, min: 29, median: 30, p95: 31, max: 31 });
-  assert.equal(find(list, BUN).peakRssBytes, 32 << 20);
-  assert.equal(find(list, BUN).sizeBytes, 100 << 20);
+test("report: medians over the baseline's and over the floor's, measured in the same run", () => {
+  assert.deepEqual(
+    [byId("baseline").medianMs, byId("baseline").vsBaseline, byId("baseline").vsFloor],
+    [40, 1, undefined],
+  );
+  const epicac = byId("epicac-bun-linux-amd64 default");
+  assert.equal(epicac.status, "measured");
+  assert.equal(epicac.medianMs, 12.5);
+  assert.equal(epicac.vsBaseline, 12.5 / 40);
+  assert.equal(epicac.vsFloor, 12.5 / 10);
+  assert.equal(epicac.peakRssMiB, 32);
+  assert.equal(byId("module-bun default").vsFloor, 1.1);
+  // Its floor was not built: no floor ratio, the baseline's still.
+  assert.equal(byId("epicac-deno-linux-amd64 default").vsFloor, undefined);
+  assert.equal(byId("epicac-deno-linux-amd64 default").vsBaseline, 0.5);
 });
 
-test("results: an epicac path's floor ratio is over its own runtime and path's floor", () => {
-  const list = results(30);
-  assert.deepEqual(find(list, BUN).floor, {
-    id: floorId("bun", "default"),
-    medianMs: 25,
-    ratio: 1.2,
+test("report: missing and failed candidates say why, and carry no figure", () => {
+  assert.deepEqual(
+    ["floor-deno default", "crashes", "crashes later"].map((id) => {
+      const { status, reason, medianMs } = byId(id);
+      return { status, reason, medianMs };
+    }),
+    [
+      { status: "missing", reason: "not built: no Deno binary", medianMs: undefined },
+      {
+        status: "failed",
+        reason: "check run 1: exited with 1: epicac: no token",
+        medianMs: undefined,
+      },
+      { status: "failed", reason: "timed run 2 exited with 139", medianMs: undefined },
+    ],
+  );
+});
+
+test("report: the cold-start gate at, past and without its limit", () => {
+  const id = "epicac-bun-linux-amd64 default";
+  assert.equal(coldStartGate(results, id, 0.3125).pass, true, "at the limit");
+  assert.equal(coldStartGate(results, id, 0.31).pass, false, "just past it");
+  assert.deepEqual(coldStartGate(results, "crashes", 100), {
+    name: "crashes: median × curl | jq",
+    bound: "at most",
+    limit: 100,
+    value: null,
+    pass: false,
   });
-  assert.equal(find(list, floorId("bun", "default")).ratio, 1.25, "a floor has a baseline ratio");
-  assert.equal(find(list, floorId("bun", "default")).floor, null, "but no floor of its own");
-  assert.equal(find(list, "epicac-bun-linux-amd64 assume").floor, null, "its floor is missing");
-  assert.equal(find(list, "epicac-bun-linux-arm64 default").floor, null, "emulated");
-  assert.equal(find(list, "module-bun default").floor?.ratio, 1.1, "the module's app, too");
 });
 
-test("budget: under, at and over the limit", () => {
-  const list = results(30); // ratio 1.5
-  assert.equal(checkBudget(list, 2, BUN).pass, true);
-  const at = checkBudget(list, 1.5, BUN);
-  assert.equal(at.pass, true, "a ratio equal to the budget is within it");
-  assert.equal(at.ratio, 1.5);
-  const over = checkBudget(list, 1.49, BUN);
-  assert.equal(over.pass, false);
-  assert.match(over.message, /over budget: .*1\.50× .*1\.49×/);
-  assert.equal(exitCodeFor(list, over), 1);
-  assert.equal(exitCodeFor(list, at), 0);
-  assert.equal(exitCodeFor(list), 0, "no budget asked: no budget failure");
+const load = (connections: number, requestsPerSecond: number, p99Ms: number) => ({
+  connections,
+  requests: requestsPerSecond * 10,
+  requestsPerSecond,
+  p50Ms: p99Ms / 10,
+  p99Ms,
 });
-
-test("budget: fails when the baseline or the Bun binary was not measured", () => {
-  const noBaseline = results(30, { baseline: { status: "missing", reason: "jq not on PATH" } });
-  const verdict = checkBudget(noBaseline, 100, BUN);
-  assert.equal(verdict.pass, false);
-  assert.match(verdict.message, /cannot check .*baseline .*missing: jq not on PATH/);
-  assert.equal(find(noBaseline, BUN).ratio, null);
-
-  const failedBun = withRatios(
-    results(30).map((r) =>
-      r.id === BUN ? { ...r, status: "failed" as const, reason: "counted run 1: exited with 1" } : r
-    ),
-  );
-  const failed = checkBudget(failedBun, 100, BUN);
-  assert.equal(failed.pass, false);
-  assert.match(failed.message, /cannot check .*failed: counted run 1/);
-  assert.equal(exitCodeFor(failedBun), 1, "a failed candidate fails the run by itself");
+const server = (name: string, loads: ReturnType<typeof load>[], extra = {}): ServerResult => ({
+  name,
+  status: "measured",
+  loads,
+  rssMiB: { idle: 40, loaded: 58 },
+  sustainedRequests: 1_000_000,
+  ...extra,
 });
+const floorLoads = () => [load(1, 20_000, 0.1), load(8, 40_000, 1), load(64, 50_000, 4)];
 
-test("report: missing candidates stay in the table and the notes, with the reason", () => {
-  const list = results(30);
-  const table = markdownTable(list);
-  const rows = table.split("\n");
-  assert.equal(rows.length, 2 + list.length, "one row per candidate");
-  assert.match(
-    table,
-    /\| curl \\\| jq \(baseline\) \| default \| measured \| 19\.0 ms \| 20\.0 ms /,
-  );
-  assert.match(table, /\| epicac-deno-linux-amd64 \| default \| missing \| — \|/);
-  assert.match(table, /\| epicac-bun-linux-arm64 \(emulated\) .* n\/a \(emulated\) \|/);
-  assert.match(table, /\| 1\.50× \| 1\.20× \| 32\.0 MiB \| 100\.0 MiB \|/);
-  assert.match(table, /\| bare fetch \(bun floor\) \| default \| measured \| .* \| 1\.25× \| — \|/);
-  assert.match(
-    table,
-    /\| epicac-bun-linux-amd64 \| --assume \| .* \| 3\.00× \| n\/a \(no floor\) \|/,
-  );
-  assert.deepEqual(notMeasuredNotes(list), [
-    "- bare fetch + AssumeRole (bun floor) --assume: MISSING: the bun build failed",
-    "- epicac-deno-linux-amd64 default: MISSING: dist/epicac-deno-linux-amd64 was not built",
+test("servers: each load against the reference's same load; the gate at 8 and 64 connections", () => {
+  const servers = compareToReferences([
+    server("floor", floorLoads()),
+    server("serve", [load(1, 10_000, 0.2), load(8, 20_000, 2), load(64, 24_000, 8)], {
+      reference: "floor",
+      minRatio: 0.5,
+    }),
   ]);
-  assert.equal(
-    closingNote(list, "amd64"),
-    "epicac-bun-linux-amd64 (native): default path median 30.0 ms, 1.50× the baseline, " +
-      "1.20× its floor (25.0 ms); --assume path median 60.0 ms, 3.00× the baseline, " +
-      "no floor measured. Baseline `curl | jq` median 20.0 ms. An application calling the " +
-      "module's fromContainer(): median 27.5 ms, 1.10× the bare fetch.",
-  );
+  assert.equal(servers[0].loads[0].vsReference, undefined, "the reference has none");
+  assert.deepEqual(servers[1].loads.map((l) => l.vsReference), [
+    { requestsPerSecond: 0.5, p99: 2 },
+    { requestsPerSecond: 0.5, p99: 2 },
+    { requestsPerSecond: 0.48, p99: 2 },
+  ]);
+  assert.deepEqual(serveGates(servers).map((g) => [g.name, g.value, g.pass]), [
+    ["serve: requests/s at 8 connections × floor's", 0.5, true],
+    ["serve: requests/s at 64 connections × floor's", 0.48, false],
+  ]);
 });
 
-test("svg: one row per candidate, missing ones marked, same input gives the same bytes", () => {
-  const list = results(30);
-  const svg = coldStartSvg(list, { arch: "amd64", runs: 3, warmup: 1 });
-  assert.equal(svg, coldStartSvg(list, { arch: "amd64", runs: 3, warmup: 1 }));
-  assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" [^>]*viewBox=/);
-  assert.ok(svg.trimEnd().endsWith("</svg>"));
-  assert.match(svg, />curl \| jq \(baseline\)<\/text>/);
-  assert.match(svg, />30\.0 ms · 1\.50× · 1\.20× floor<\/text>/);
-  assert.match(svg, />bare fetch \(bun floor\)<\/text>/);
-  assert.match(svg, />epicac-deno-linux-amd64<\/text>\n<text [^>]*class="absent">missing</);
-  assert.match(svg, /Emulated linux-arm64 under qemu-user/);
-  assert.match(svg, />710\.0 ms<\/text>/, "emulated: a time, no ratio");
-  assert.equal((svg.match(/<rect /g) ?? []).length, 1 + 6, "background and six bars");
-  assert.ok(!/NaN|undefined|Infinity/.test(svg));
+test("servers: without a measured reference there is no ratio, and the gate fails", () => {
+  const servers = compareToReferences([
+    server("floor", [], { status: "failed", reason: "wrk -t2 -c8 -d10s: 12 non-2xx answers" }),
+    server("serve", floorLoads(), { reference: "floor", minRatio: 0.5 }),
+  ]);
+  assert.ok(servers[1].loads.every((l) => l.vsReference === undefined));
+  assert.deepEqual(serveGates(servers).map((g) => [g.value, g.pass]), [[null, false], [
+    null,
+    false,
+  ]]);
+});
+
+test("wrk: the report's figures, and a load with refusals or socket errors fails", () => {
+  const report = (fields: object) =>
+    `Running 10s test\n${
+      JSON.stringify({
+        requests: 500_000,
+        durationUs: 10_000_000,
+        non2xx: 0,
+        socketErrors: 0,
+        p50Us: 104,
+        p99Us: 1590,
+        ...fields,
+      })
+    }\n`;
+  assert.deepEqual(wrkResult({ connections: 8, threads: 2, seconds: 10 }, report({})), {
+    connections: 8,
+    requests: 500_000,
+    requestsPerSecond: 50_000,
+    p50Ms: 0.104,
+    p99Ms: 1.59,
+  });
+  const load8 = { connections: 8, threads: 2, seconds: 10 };
+  assert.throws(() => wrkResult(load8, report({ non2xx: 3 })), /3 non-2xx answers/);
+  assert.throws(() => wrkResult(load8, report({ socketErrors: 1 })), /1 socket errors/);
+  assert.throws(() => wrkResult(load8, "Running 10s test\n"), /no report/);
+});
+
+test("report: results.json's shape, and results.md shows every ratio", () => {
+  const machine = {
+    arch: "amd64",
+    cpu: "CPU",
+    cores: 2,
+    loadAverage: [1, 2, 3],
+    git: { revision: "0123456789abcdef", dirty: false },
+  } as unknown as MachineInfo;
+  const servers = compareToReferences([
+    server("Bun.serve floor", floorLoads()),
+    server("epicac serve", [load(1, 10_000, 0.2), load(8, 20_000, 2), load(64, 40_000, 8)], {
+      reference: "Bun.serve floor",
+      minRatio: 0.5,
+    }),
+  ]);
+  const settings = { runs: 3, warmup: 1, runsPerRound: 3, checkRuns: 3, serveSeconds: 10 };
+  const doc = resultsDocument({
+    root: ROOT,
+    machine,
+    settings: { ...settings, serveRequests: 1_000_000 },
+    coldStart: results,
+    servers,
+    maxRatio: 1.25,
+  });
+  assert.equal(doc.schema, 2);
+  assert.deepEqual(doc.coldStart.map((r) => r.id), CANDIDATES.map((c) => c.id));
+  assert.deepEqual(doc.coldStart[1].command, ["dist/floor-bun default", "--flag"], "relative");
+  assert.deepEqual(doc.serve!.oneFetch, {
+    p50Ms: 0.02,
+    candidate: "epicac-bun-linux-amd64 default",
+    medianMs: 12.5,
+  });
+  assert.deepEqual(doc.gates.map((g) => g.pass), [true, true, true]);
+
+  const md = markdown(doc);
+  for (
+    const row of [
+      "| curl \\| jq (baseline) | default | 40.0 ms | 30.0–50.0 ms | 1.00× |  | 32.0 MiB |",
+      "| epicac-bun-linux-amd64 default label | default | 12.5 ms | 11.0–14.0 ms | 0.31× | 1.25× | 32.0 MiB |",
+      "| module-bun default label | default | 11.0 ms | 11.0–11.0 ms | 0.28× | 1.10× | 32.0 MiB |",
+      "- floor-deno default label, default: missing: not built: no Deno binary",
+      "| epicac serve | 8 | 20,000 | 0.200 ms | 2.0 ms | Bun.serve floor | 0.50× | 2.00× |",
+      "| epicac serve | 64 | 40,000 | 0.800 ms | 8.0 ms | Bun.serve floor | 0.80× | 2.00× |",
+      "- epicac serve: RSS 40.0 MiB after its first answer, 58.0 MiB after every load (the last: 1,000,000 requests).",
+      "- One credential fetch from the running epicac serve (p50 at 1 connection): 0.020 ms, 0.0016× one credential_process run of epicac-bun-linux-amd64 default (median 12.5 ms).",
+      "- epicac-bun-linux-amd64 default: median × curl | jq: 0.31×, at most 1.25×: met",
+      "- epicac serve: requests/s at 64 connections × Bun.serve floor's: 0.80×, at least 0.5×: met",
+    ]
+  ) assert.ok(md.split("\n").includes(row), `results.md lacks:\n${row}\n\n${md}`);
+});
+
+test("the benchmark's code has no import cycle, type-only imports included", () => {
+  assert.deepEqual(findCycles(importGraph(join(ROOT, "scripts"))), []);
 });
