@@ -1,5 +1,6 @@
 // Secrets epicac has seen in this process (service-account tokens, secret keys, session tokens)
-// are registered here, and everything written to stderr passes through redact().
+// are registered here, and everything written to stderr passes through redact(), which also
+// masks what is shaped like a credential even when no one registered it.
 //
 // A secret is masked where it appears as is, and also where a peer echoes it JSON-escaped
 // (`\"`, `\\`, `\u0041`, in any mix): redact() also searches the text with JSON escapes decoded
@@ -14,20 +15,42 @@ const secrets = new Set<string>();
 // A JWT: three base64url segments, the first two starting with '{"' encoded.
 const JWT = /eyJ[\w-]{4,}\.eyJ[\w-]{4,}\.[\w-]*/g;
 
+// Credentials no one registered (a peer quoting unknown ones in a plain-text error): the value
+// after a credential key, an access key id, and base64 runs of a secret key's length (40) or a
+// session token's (100 and more). A run of hex digits alone (a commit, a digest) is left alone.
+const CREDENTIAL_KEY =
+  /\b((?:Secret(?:Access)?Key|SessionToken|Token|secret_access_key|session_token|aws_session_token|Password)["']?\s*[:=]\s*["']?)([^\s"',;}]{8,})/gi;
+const ACCESS_KEY_ID = /\b(?:AKIA|ASIA|AROA|AIDA|ABIA|ACCA)[A-Z0-9]{12,124}\b/g;
+const BASE64_RUN =
+  /(?<![A-Za-z0-9/+=_-])(?:[A-Za-z0-9/+]{40}|[A-Za-z0-9/+=_-]{100,})(?![A-Za-z0-9/+=_-])/g;
+
 /** Remember a value that must never be printed to stderr. */
 export function registerSecret(value: string | undefined): void {
   if (value !== undefined && value.length >= MIN_SECRET_LENGTH) secrets.add(value);
 }
 
-/** The text with every registered secret and anything shaped like a JWT replaced. */
+/** The text with every registered secret, and anything shaped like a JWT or a credential, replaced. */
 export function redact(text: string): string {
-  if (secrets.size === 0) return text.replace(JWT, "[redacted-jwt]");
-  // Longest first, so a secret that contains another is masked whole.
-  const ordered = [...secrets].sort((a, b) => b.length - a.length);
   let out = text;
-  for (const secret of ordered) out = out.replaceAll(secret, "[redacted]");
-  if (out.includes("\\")) out = maskEscaped(out, ordered);
-  return out.replace(JWT, "[redacted-jwt]");
+  if (secrets.size > 0) {
+    // Longest first, so a secret that contains another is masked whole.
+    const ordered = [...secrets].sort((a, b) => b.length - a.length);
+    for (const secret of ordered) out = out.replaceAll(secret, "[redacted]");
+    if (out.includes("\\")) out = maskEscaped(out, ordered);
+  }
+  return out
+    .replace(JWT, "[redacted-jwt]")
+    .replace(
+      CREDENTIAL_KEY,
+      (_, key: string, value: string) =>
+        value === "[redacted]" || value.startsWith("[redacted") ? key + value : `${key}[redacted]`,
+    )
+    .replace(ACCESS_KEY_ID, "[redacted-key-id]")
+    .replace(
+      BASE64_RUN,
+      (run) =>
+        /^[0-9a-fA-F]+$/.test(run) || !/\d/.test(run) || !/[A-Za-z]/.test(run) ? run : "[redacted]",
+    );
 }
 
 /** Mask secrets that appear JSON-escaped: found in the decoded text, masked in the original. */

@@ -110,3 +110,31 @@ test("text around an escaped secret, escapes included, is kept as it was", () =>
     'a\\nb [redacted] \\"c\\"',
   );
 });
+
+test("credential-shaped text no one registered is masked: keys' values, key ids, secrets, session tokens", () => {
+  const secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKE"; // 40 characters
+  const session = `IQoJb3JpZ2luX2VjE${"Ab1/+".repeat(30)}`;
+  const page = `500 Internal Server Error: upstream said AccessKeyId ASIAQ3EXAMPLEKEY0001 ` +
+    `SecretAccessKey=${secret} Token: "${session}" and session_token='abc12345xyz'`;
+  const out = redact(page);
+  for (const leaked of [secret, session, "ASIAQ3EXAMPLEKEY0001", "abc12345xyz"]) {
+    assert.ok(!out.includes(leaked), `${leaked.slice(0, 12)}… was masked`);
+  }
+  assert.match(
+    out,
+    /^500 Internal Server Error: upstream said AccessKeyId \[redacted-key-id\] SecretAccessKey=\[redacted\]/,
+  );
+  assert.equal(redact(`a bare secret: ${secret}.`), "a bare secret: [redacted].");
+});
+
+test("ordinary text is left alone: hex digests, commits, names, paths, ARNs", () => {
+  const text = [
+    "commit 0eabd95ee151c67812e8d797ddcf8a1e921c9909",
+    "sha256 3a7bd3e2360a3d29eea436fcfb7e44c735d117c42d1c1835420b6b9942dd4f1b",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE is not set",
+    "arn:aws:iam::222222222222:role/app-pod",
+    "/var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token",
+    "the token file holds 12 characters",
+  ].join("\n");
+  assert.equal(redact(text), text);
+});

@@ -8,7 +8,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Agent } from "../fakes/agent.ts";
+import { type Agent, quotedCredentials } from "../fakes/agent.ts";
 import { type AgentPod, startAgentPod } from "../support/pod.ts";
 import { runEpicac, runnableTargets, type Target } from "../support/epicac.ts";
 import { assertFailure, assertNoSecrets } from "../support/assertions.ts";
@@ -69,6 +69,16 @@ const cases: Case[] = [
       });
       assertCleanEverywhere(runs, SECRETS());
     }
+  }],
+  ["a plain-text failure quoting credentials no one registered is masked", async (t) => {
+    const runs = await everyChannel(t, "/quote-credentials");
+    const quoted = quotedCredentials.flatMap((c) => [c.AccessKeyId, c.SecretAccessKey, c.Token]);
+    assertFailure(runs.run, {
+      stderr:
+        /answered HTTP 500: upstream failed: AccessKeyId \[redacted-key-id\] SecretAccessKey=\[redacted\]/,
+      secrets: quoted,
+    });
+    assertCleanEverywhere(runs, [...SECRETS(), ...quoted]);
   }],
   ["a token echoed back JSON-escaped, in a field other than message, is masked", async (t) => {
     for (const form of ["quoted", "unicode", "mixed"]) {

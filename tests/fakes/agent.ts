@@ -42,6 +42,9 @@ export interface Agent {
   close(): Promise<void>;
 }
 
+/** What /quote-credentials quoted: secrets a test must never find anywhere epicac writes. */
+export const quotedCredentials: AgentCredentials[] = [];
+
 /** Fake but well-formed credentials, expiring an hour from now, with the agent's nanoseconds. */
 export function fakeCredentials(overrides: Partial<AgentCredentials> = {}): AgentCredentials {
   const suffix = Math.random().toString(36).slice(2, 10).toUpperCase();
@@ -137,6 +140,16 @@ export async function startAgent(options: AgentOptions = {}): Promise<Agent> {
       case "status-credentials": { // /status-credentials/<code>: a failure whose body is credentials
         res.writeHead(Number(arg), { "content-type": "application/json" });
         return res.end(JSON.stringify(credentials()));
+      }
+      case "quote-credentials": { // a plain-text 500 quoting credentials no one was ever given
+        const quoted = fakeCredentials();
+        quotedCredentials.push(quoted);
+        return httpError(
+          res,
+          500,
+          `upstream failed: AccessKeyId ${quoted.AccessKeyId} SecretAccessKey=${quoted.SecretAccessKey} ` +
+            `SessionToken: ${quoted.Token}${"Ab12/+".repeat(20)} (retry)`,
+        );
       }
       case "malformed": { // truncated JSON that contains a secret
         res.writeHead(200, { "content-type": "application/json" });
