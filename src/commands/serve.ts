@@ -10,6 +10,7 @@ import { REFRESH_BEFORE } from "../inputs/chain.ts";
 import { onOff, text } from "../inputs/input.ts";
 import { checkRefreshWindow } from "../options.ts";
 import { type Plan, planChain } from "../pipeline.ts";
+import { SYSTEM_CLOCK } from "../refreshing.ts";
 import { CHAIN_FLAGS, chainSections } from "../cli/chain.ts";
 import { parseCommandLine } from "../cli/flags.ts";
 import { prepareRequests } from "../cli/run.ts";
@@ -18,6 +19,7 @@ import { createHandler } from "../serve/handler.ts";
 import { LISTEN, PROBE_LISTEN, shown } from "../serve/listen.ts";
 import { label, Metrics } from "../serve/metrics.ts";
 import { RouteCredentials } from "../serve/refresher.ts";
+import { RefusalLog } from "../serve/refusals.ts";
 import { buildRoutes, ROUTE } from "../serve/routes.ts";
 import { listen, type ServerLimits } from "../serve/server.ts";
 import type { HttpRequest } from "../serve/http1.ts";
@@ -56,6 +58,8 @@ export const LIMITS_OF_SERVE: ServerLimits = {
   idleTimeoutMs: 60_000,
   maxConnections: 512,
 };
+/** Refused requests are logged as a count, at most this often. */
+const REFUSALS_LOGGED_EVERY_MS = 10_000;
 /** SIGTERM to exit: requests in flight get this long. */
 const STOP_GRACE_MS = 4000;
 
@@ -134,15 +138,22 @@ export async function run(argv: string[], env: Env): Promise<CommandResult> {
     });
   });
   const metrics = new Metrics(refreshers);
+  const refusals = new RefusalLog(
+    REFUSALS_LOGGED_EVERY_MS,
+    (counts) => logEvent("requests refused", counts),
+    SYSTEM_CLOCK,
+  );
+  const debug = debugEnabled();
   const handlerOptions = {
     routes: refreshers,
     token,
     metrics,
-    answered: debugEnabled()
-      ? (request: HttpRequest, status: number) =>
-        logEvent("request", { method: request.method, path: request.path.split("?")[0], status })
-      : undefined,
+    answered: (request: HttpRequest, target: string, status: number) => {
+      if (status === 401 || status === 403) refusals.count(status);
+      if (debug) logEvent("request", { method: request.method, target, status });
+    },
   };
+
   const server = setUp(() => listen(address, createHandler(handlerOptions), LIMITS_OF_SERVE));
   const probes = probeAddress &&
     setUp(() =>
@@ -164,6 +175,7 @@ export async function run(argv: string[], env: Env): Promise<CommandResult> {
       if (stopping) process.exit(signal === "SIGINT" ? 130 : 143);
       stopping = true;
       logEvent("stopping", { signal });
+      refusals.flush();
       for (const refresher of refreshers) refresher.stop();
       void Promise.all([server.stop(STOP_GRACE_MS), probes?.stop(STOP_GRACE_MS)]).then(() =>
         resolve()

@@ -6,10 +6,10 @@
 import type { Env } from "../env.ts";
 import { EpicacError } from "../errors.ts";
 import { getText, type PeerLabel } from "../http/request.ts";
-import { oneLine, redact } from "../redact.ts";
+import { oneLine, redact, registerSecret } from "../redact.ts";
 import { isLoopbackHost } from "../sources/container-uri.ts";
 import { readFailure, readSmallFile } from "../small-file.ts";
-import { type Check, fail, pass } from "./checks.ts";
+import { type Check, fail, pass } from "./check.ts";
 
 const NAME = "serve";
 /** What serve's probes answer: a line each; a longer answer is not serve's. */
@@ -45,8 +45,9 @@ export async function checkServeEndpoint(
 ): Promise<Check[]> {
   const url = serveEndpoint(env);
   if (!url) return [];
-  const probe = (path: string) =>
+  const probe = (path: string, authorization?: string) =>
     getText(new URL(path, url.origin), PEER, {
+      headers: authorization ? { authorization } : {},
       timeoutMs: limits.timeoutMs,
       maxBytes: MAX_PROBE_BYTES,
       signal: limits.signal,
@@ -59,9 +60,10 @@ export async function checkServeEndpoint(
     return [fail(NAME, reason?.message ?? String(error), PEER.hint)];
   }
   if (health.status !== 200 || health.body.trim() !== "ok") return [];
-  const token = await checkTokenForSidecar(env, url);
-  if (token) return [token];
-  const ready = await probe("/readyz");
+  const token = await sidecarToken(env, url);
+  if (typeof token !== "string") return [token];
+  // With the token, /readyz says why a route is not ready.
+  const ready = await probe("/readyz", token);
   if (ready.status === 200) return [pass(NAME, `epicac serve at ${url.origin} is ready`)];
   return [fail(
     NAME,
@@ -72,20 +74,21 @@ export async function checkServeEndpoint(
   )];
 }
 
-/** A failed check when this container cannot present the sidecar's token; undefined when it can. */
-async function checkTokenForSidecar(env: Env, url: URL): Promise<Check | undefined> {
+/** The sidecar's token as this container presents it, or a failed check saying why it cannot. */
+async function sidecarToken(env: Env, url: URL): Promise<Check | string> {
   const tokenFile = env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE;
-  if (!tokenFile && !env.AWS_CONTAINER_AUTHORIZATION_TOKEN) {
+  const inline = env.AWS_CONTAINER_AUTHORIZATION_TOKEN;
+  if (!tokenFile && !inline) {
     return fail(
       NAME,
       `${url.origin} needs the token of the sidecar's --token-file, and neither AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE nor AWS_CONTAINER_AUTHORIZATION_TOKEN is set`,
       "set AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE to the sidecar's --token-file, on a volume both containers mount",
     );
   }
-  if (!tokenFile) return undefined;
   try {
-    await readSmallFile(tokenFile);
-    return undefined;
+    const token = tokenFile ? (await readSmallFile(tokenFile)).trim() : inline!;
+    registerSecret(token);
+    return token;
   } catch (error) {
     const code = (error as { code?: string }).code;
     return fail(

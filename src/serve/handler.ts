@@ -1,9 +1,9 @@
 // What `epicac serve` answers. The credentials routes answer like the EKS Pod Identity agent:
 // 200 and its JSON, or a plain-text line that says what failed; /healthz, /readyz and /metrics
 // need no token (Kubernetes probes and Prometheus scrapes carry none, and they hold no secret).
-// The probe listener's handler (probesOnly) has no credentials route at all, and its /readyz
-// names the routes that are not ready without saying why (the why stays on the pod's loopback
-// and in the log). Every outcome becomes a status here, in one table.
+// The probe listener's handler (probesOnly) has no credentials route at all. /readyz names the
+// routes that are not ready, and says why only to a request that carries the token (doctor's):
+// the why stays in the log otherwise. Every outcome becomes a status here, in one table.
 
 import type { Credentials } from "../credentials.ts";
 import { redact } from "../redact.ts";
@@ -33,8 +33,11 @@ export interface HandlerOptions {
   /** Whether an Authorization header carries the server's token (auth-token.ts). */
   token: { matches(presented: string): boolean };
   metrics: Metrics;
-  /** Called for every request answered (the --debug request lines). */
-  answered?(request: HttpRequest, status: number): void;
+  /**
+   * Called for every request answered, with what it asked for as the metrics name it (a route,
+   * a probe, "other": never the path a client sent).
+   */
+  answered?(request: HttpRequest, target: string, status: number): void;
   /** Serve only /healthz, /readyz and /metrics (the probe listener, reachable from the node). */
   probesOnly?: boolean;
 }
@@ -43,7 +46,7 @@ export function createHandler(options: HandlerOptions): Handler {
   const byPath = new Map(options.probesOnly ? [] : options.routes.map((r) => [r.route.path, r]));
   const answer = (request: HttpRequest, target: string, response: HttpResponse) => {
     options.metrics.request(target, response.status);
-    options.answered?.(request, response.status);
+    options.answered?.(request, target, response.status);
     return response;
   };
   return (request) => {
@@ -61,7 +64,10 @@ export function createHandler(options: HandlerOptions): Handler {
     }
     if (path === "/healthz") return answer(request, target, text(STATUS.healthy, "ok"));
     if (path === "/readyz") {
-      return answer(request, target, readiness(options.routes, !options.probesOnly));
+      // Why a route is not ready can quote what a peer said: only for those who hold the token.
+      const presented = request.headers.get("authorization");
+      const withCauses = presented !== undefined && options.token.matches(presented);
+      return answer(request, target, readiness(options.routes, withCauses));
     }
     if (path === "/metrics") {
       return answer(request, target, {

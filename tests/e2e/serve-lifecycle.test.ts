@@ -7,6 +7,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { renameSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { quotedCredentials } from "../fakes/agent.ts";
 import { type AgentPod, startAgentPod } from "../support/pod.ts";
 import { runEpicac, runnableTargets, type Target } from "../support/epicac.ts";
 import { type Serving, startServe } from "../support/serve.ts";
@@ -93,6 +94,48 @@ const cases: [string, (t: Target) => Promise<void>][] = [
         hold.destroy();
         assert.equal(code, 143);
       });
+    },
+  ],
+
+  ["refused requests are logged as counts, not one line each", async (t) => {
+    await withServe(t, [], async (serving) => {
+      for (let i = 0; i < 50; i++) assert.equal(await status(serving, `wrong-${i}`), 403);
+      assert.equal((await fetch(serving.url())).status, 401);
+      const { code } = await serving.stop("SIGTERM");
+      assert.equal(code, 0);
+      const refused = serving.events().filter((e) => e.event === "requests refused");
+      assert.deepEqual(refused.map(({ status401, status403 }) => ({ status401, status403 })), [
+        { status401: 1, status403: 50 },
+      ]);
+    });
+  }],
+
+  [
+    "an upstream plain-text 500 quoting credentials: no secret in the log, an answer or /readyz",
+    async (t) => {
+      const tokenFile = join(pod.dir, `token-${++serial}`);
+      writeFileSync(tokenFile, TOKEN);
+      const serving = await startServe(t, [], pod.env({}, "/quote-credentials"), tokenFile);
+      try {
+        await serving.waitForEvent("refresh failed");
+        const bodies = await Promise.all([
+          fetch(serving.url(), { headers: { authorization: TOKEN } }),
+          fetch(serving.url("/readyz"), { headers: { authorization: TOKEN } }),
+          fetch(serving.url("/readyz")),
+          fetch(serving.url("/metrics")),
+        ].map(async (answer) => (await answer).text()));
+        assert.match(
+          bodies[0],
+          /^no valid credentials for route default: .*upstream failed: AccessKeyId \[redacted-key-id\]/,
+        );
+        assert.equal(bodies[2], "not ready: route default\n");
+        const quoted = quotedCredentials.flatMap((
+          c,
+        ) => [c.AccessKeyId, c.SecretAccessKey, c.Token]);
+        assertNoSecrets([...bodies, serving.stderr()].join("\n"), [TOKEN, ...quoted]);
+      } finally {
+        await serving.stop("SIGKILL");
+      }
     },
   ],
 

@@ -282,7 +282,9 @@ const cases: Case[] = [
         assert.ok(Number(failed.retryInMs) >= 250);
         const ready = await get(serving.url("/readyz"));
         assert.equal(ready.status, 503);
-        assert.match(ready.body, /^not ready: route default: sts:AssumeRole of \S+ was denied/);
+        assert.equal(ready.body, "not ready: route default\n", "the cause only with the token");
+        const told = await get(serving.url("/readyz"), serving.token());
+        assert.match(told.body, /^not ready: route default: sts:AssumeRole of \S+ was denied/);
         const answer = await get(serving.url(), serving.token());
         assert.equal(answer.status, 503);
         assert.match(
@@ -465,10 +467,13 @@ const cases: Case[] = [
       await get(serving.url(), "wrong-token-value");
       // A request's line is written after its answer: wait for the second one.
       await serving.waitForEvent("request", (e) => e.status === 403);
+      await get(serving.url("/v1/credentials/leak-in-a-path"), serving.token());
+      await serving.waitForEvent("request", (e) => e.status === 404);
       const lines = serving.events().filter((e) => e.event === "request");
-      assert.deepEqual(lines.map((l) => [l.method, l.path, l.status]), [
-        ["GET", "/v1/credentials", 200],
-        ["GET", "/v1/credentials", 403],
+      assert.deepEqual(lines.map((l) => [l.method, l.target, l.status]), [
+        ["GET", "default", 200],
+        ["GET", "default", 403],
+        ["GET", "other", 404],
       ]);
       assert.doesNotMatch(serving.stderr(), /leak|wrong-token-value/);
       for (const event of serving.events()) assert.match(String(event.time), /Z$/);
@@ -503,7 +508,7 @@ const cases: Case[] = [
           ],
           [
             ["--listen", "127.0.0.1:0", "--token-file", newline],
-            /^epicac: the --token-file .* ends \(or starts\) with a newline/,
+            /^epicac: the --token-file .* cannot be used: it starts or ends with a newline/,
           ],
           [
             ["--listen", `127.0.0.1:${port}`, "--token-file", good],

@@ -99,7 +99,12 @@ test("other paths are 404, other methods 405 with Allow; probes and metrics need
   assert.equal(request("GET", "/healthz").status, 200);
   const ready = request("GET", "/readyz");
   assert.equal(ready.status, 503);
-  assert.match(ready.body, /^not ready: route audit: /);
+  assert.equal(ready.body, "not ready: route audit\n", "no cause without the token");
+  const told = request("GET", "/readyz", TOKEN);
+  assert.match(
+    told.body,
+    /^not ready: route audit: STS refused it, with the token \[redacted\] echoed/,
+  );
   assert.equal(setUp([route("", CREDENTIALS)]).request("GET", "/readyz").body, "ready\n");
 });
 
