@@ -7,7 +7,7 @@
 // both readings are kept, so that doctor can name the SDK a set-up fails for.
 
 import { constants } from "node:fs";
-import { access } from "node:fs/promises";
+import { access, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { parseRoleArn } from "../arn.ts";
 import type { Env } from "../env.ts";
@@ -97,7 +97,7 @@ export async function resolveProfile(
   profiles: Profiles,
   name: string,
   env: Env,
-): Promise<{ steps: string[]; assumesRole: boolean }> {
+): Promise<{ steps: string[]; assumesRole: boolean; runsProcess: boolean }> {
   const steps: string[] = [];
   let assumesRole = false;
   const seen = new Set<string>();
@@ -123,7 +123,7 @@ export async function resolveProfile(
       const program = await checkProgram(process, env);
       steps.push(`${current}: credential_process ${program}`);
       if (roleArn) steps.push(`${current}: assumes ${roleArn} with them`);
-      return { steps, assumesRole };
+      return { steps, assumesRole, runsProcess: true };
     }
     const source = profile.source_profile;
     if (roleArn && source) {
@@ -141,11 +141,11 @@ export async function resolveProfile(
         );
       }
       steps.push(`${current}: assumes ${roleArn} with credential_source ${credentialSource}`);
-      return { steps, assumesRole };
+      return { steps, assumesRole, runsProcess: false };
     }
     if (profile.aws_access_key_id !== undefined) {
       steps.push(`${current}: static keys`);
-      return { steps, assumesRole };
+      return { steps, assumesRole, runsProcess: false };
     }
     throw new Error(
       `profile ${current} has neither credential_process nor role_arn with source_profile or credential_source`,
@@ -158,16 +158,26 @@ async function checkProgram(commandLine: string, env: Env): Promise<string> {
   const program = /^\s*(?:"([^"]+)"|'([^']+)'|(\S+))/.exec(commandLine);
   const path = program?.[1] ?? program?.[2] ?? program?.[3];
   if (!path) throw new Error("credential_process is empty");
-  const candidates = path.includes("/")
-    ? [path]
-    : (env.PATH ?? "").split(":").filter(Boolean).map((dir) => join(dir, path));
+  const found = await findExecutable(path, env);
+  if (found) return `${found} (executable)`;
+  throw new Error(`credential_process runs ${path}, which is missing or not executable`);
+}
+
+/** Where `program` is as a shell or exec would find it (a path as it is, a name on PATH). */
+export async function findExecutable(program: string, env: Env): Promise<string | undefined> {
+  const candidates = program.includes("/")
+    ? [program]
+    : (env.PATH ?? "").split(":").filter(Boolean).map((dir) => join(dir, program));
   for (const candidate of candidates) {
     try {
+      // The file a link leads to must be executable (Deno's access() judges a link by itself).
+      const target = await stat(candidate);
+      if (!target.isFile() || (target.mode & 0o111) === 0) continue;
       await access(candidate, constants.X_OK);
-      return `${candidate} (executable)`;
+      return candidate;
     } catch {
       // Try the next one.
     }
   }
-  throw new Error(`credential_process runs ${path}, which is missing or not executable`);
+  return undefined;
 }

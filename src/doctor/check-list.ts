@@ -34,6 +34,13 @@ export const CHECKS: readonly { name: string; what: string }[] = [
       "differently).",
   },
   {
+    name: "shell",
+    what: "Only when the profile runs a credential_process and this image lacks a shell: a " +
+      "warning naming the SDKs that cannot start it (the JavaScript SDK v3 and the C++ SDK need " +
+      "/bin/sh, the Go, Java, Rust and .NET SDKs sh on PATH), and that the JavaScript SDK then " +
+      "silently uses the pod's own role.",
+  },
+  {
     name: "cache",
     what: "With --cache-dir: the directory is this user's own, closed to others and writable " +
       "(runs go uncached on a cache they cannot use, so this is where such a set-up shows).",

@@ -4,10 +4,11 @@
 
 import type { Credentials } from "../credentials.ts";
 import type { Env } from "../env.ts";
-import { describeError, EpicacError } from "../errors.ts";
 import { decodeJwtClaims } from "../jwt.ts";
 import { readFailure } from "../small-file.ts";
 import type { Source } from "../sources/source.ts";
+import { type Check, fail, failWith, pass, skip } from "./check.ts";
+import { checkShell } from "./shell.ts";
 import {
   MAX_CONFIG_BYTES,
   profileNames,
@@ -15,27 +16,6 @@ import {
   regionsFor,
   resolveProfile,
 } from "./aws-config.ts";
-
-export interface Check {
-  name: string;
-  status: "pass" | "fail" | "skip";
-  detail: string;
-  /** What to do about a failure. */
-  fix?: string;
-}
-
-export const pass = (name: string, detail: string): Check => ({ name, status: "pass", detail });
-export const skip = (name: string, detail: string): Check => ({ name, status: "skip", detail });
-export const fail = (name: string, detail: string, fix: string): Check => ({
-  name,
-  status: "fail",
-  detail,
-  fix,
-});
-export const failWith = (name: string, error: unknown): Check =>
-  error instanceof EpicacError
-    ? fail(name, error.message, error.hint)
-    : fail(name, describeError(error).replace(/^epicac: /, ""), "run again with --debug");
 
 /** What the environment sets up for `source`; `source` undefined: none is set up. */
 export function checkEnvironment(env: Env, source: Source | undefined): Check {
@@ -94,7 +74,15 @@ export async function checkToken(env: Env, source: Source, now = Date.now()): Pr
  * the profile exists, its chain reaches credentials, and the SDK has a region when it must call
  * STS; where botocore and the JavaScript SDK would differ, the one that fails is named.
  */
-export async function checkConfig(env: Env): Promise<Check> {
+export async function checkConfig(env: Env): Promise<Check[]> {
+  const found = { runsProcess: false };
+  const config = await checkProfile(env, found);
+  const shell = found.runsProcess ? await checkShell(env) : undefined;
+  return shell ? [config, shell] : [config];
+}
+
+/** The profile's check; `found.runsProcess` says whether its chain starts a credential_process. */
+async function checkProfile(env: Env, found: { runsProcess: boolean }): Promise<Check> {
   const name = "config";
   if (!env.AWS_CONFIG_FILE && !env.AWS_PROFILE && !env.AWS_DEFAULT_PROFILE) {
     return skip(name, "AWS_CONFIG_FILE, AWS_PROFILE and AWS_DEFAULT_PROFILE are not set");
@@ -130,6 +118,7 @@ export async function checkConfig(env: Env): Promise<Check> {
     );
   }
   const detail = `${where}: ${resolved.steps.join("; ")}`;
+  found.runsProcess = resolved.runsProcess;
   if (!resolved.assumesRole) return pass(name, detail);
   const regions = regionsFor(config, env);
   const missing = [

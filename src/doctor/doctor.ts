@@ -13,16 +13,13 @@ import type { ChainOptions } from "../options.ts";
 import { type Plan, planChain, runChain, stsFor } from "../pipeline.ts";
 import { selectSource, sourceOf } from "../sources/select.ts";
 import type { Source } from "../sources/source.ts";
+import { type Check, failWith, pass, skip } from "./check.ts";
 import {
-  type Check,
   checkCache,
   checkConfig,
   checkEnvironment,
   checkToken,
   describeCredentials,
-  failWith,
-  pass,
-  skip,
 } from "./checks.ts";
 import { formatJson, formatText } from "./report.ts";
 import { checkServeEndpoint } from "./serve-endpoint.ts";

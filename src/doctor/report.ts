@@ -2,17 +2,22 @@
 // document. Every line is redacted like the rest of epicac's output.
 
 import { oneLine } from "../redact.ts";
-import type { Check } from "./checks.ts";
+import type { Check } from "./check.ts";
 
-const MARK = { pass: "[pass]", fail: "[FAIL]", skip: "[skip]" } as const;
+const MARK = { pass: "[pass]", warn: "[warn]", fail: "[FAIL]", skip: "[skip]" } as const;
 
 export function formatText(checks: Check[]): string {
   const lines = checks.map((c) =>
     oneLine(`${MARK[c.status]} ${c.name}: ${c.detail}${c.fix ? ` -- fix: ${c.fix}` : ""}`)
   );
-  const failed = checks.filter((c) => c.status === "fail").length;
+  const count = (status: Check["status"], what: string) => {
+    const n = checks.filter((c) => c.status === status).length;
+    return n === 0 ? undefined : `${n} ${what}${n === 1 ? "" : "s"}`;
+  };
+  const failed = count("fail", "check");
+  const warned = count("warn", "warning");
   lines.push(
-    failed === 0 ? "all checks passed" : `${failed} check${failed === 1 ? "" : "s"} failed`,
+    failed ? `${failed} failed${warned ? `, ${warned}` : ""}` : warned ?? "all checks passed",
   );
   return lines.join("\n") + "\n";
 }

@@ -7,6 +7,9 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { checkCache, checkConfig, checkEnvironment, checkToken } from "../../src/doctor/checks.ts";
+
+/** The config check alone (a shell warning may follow it: tests/doctor/shell.test.ts). */
+const checkProfile = async (env: Record<string, string>) => (await checkConfig(env))[0];
 import { sourceOf } from "../../src/sources/select.ts";
 import { fakeJwt } from "../support/jwt.ts";
 
@@ -127,7 +130,7 @@ credential_source = EcsContainer
 `;
 
 const config = (env: Record<string, string>) =>
-  checkConfig({ AWS_CONFIG_FILE: file(MODERN), HOME: dir, ...env });
+  checkProfile({ AWS_CONFIG_FILE: file(MODERN), HOME: dir, ...env });
 
 test("config: current syntax (sso-session, services, sub-sections, quoted names) reads as the SDK reads it", async () => {
   const check = await config({ AWS_PROFILE: "dest" });
@@ -165,7 +168,7 @@ test("config: a role to assume needs a region each SDK can see", async () => {
   const noRegion =
     `[profile app]\nrole_arn = arn:aws:iam::222222222222:role/dest\nsource_profile = src\n[profile src]\ncredential_process = ${PROGRAM}\n`;
   const check = (env: Record<string, string>) =>
-    checkConfig({ AWS_CONFIG_FILE: file(noRegion), AWS_PROFILE: "app", HOME: dir, ...env });
+    checkProfile({ AWS_CONFIG_FILE: file(noRegion), AWS_PROFILE: "app", HOME: dir, ...env });
   const none = await check({});
   assert.equal(none.status, "fail");
   assert.match(
@@ -186,10 +189,10 @@ test("config: a role to assume needs a region each SDK can see", async () => {
 
 test("config: a FIFO or a file over 1 MiB is refused without reading it whole", async () => {
   const big = file("#".repeat(1024 * 1024 + 1));
-  const check = await checkConfig({ AWS_CONFIG_FILE: big, AWS_PROFILE: "x" });
+  const check = await checkProfile({ AWS_CONFIG_FILE: big, AWS_PROFILE: "x" });
   assert.equal(check.status, "fail");
   assert.match(check.detail, /: it is larger than 1048576 bytes$/);
-  const device = await checkConfig({ AWS_CONFIG_FILE: "/dev/zero", AWS_PROFILE: "x" });
+  const device = await checkProfile({ AWS_CONFIG_FILE: "/dev/zero", AWS_PROFILE: "x" });
   assert.match(device.detail, /: it is not a regular file$/);
 });
 

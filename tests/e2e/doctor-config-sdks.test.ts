@@ -151,7 +151,7 @@ for (const [name, text, extra] of CORPUS) {
       ...extra,
     };
     const [boto, js] = [await botocore(env), await javascript(env)];
-    const doctor = await checkConfig(env);
+    const [doctor] = await checkConfig(env);
     const both = boto.ok && js.ok;
     assert.equal(
       doctor.status === "pass",
