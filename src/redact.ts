@@ -10,6 +10,11 @@
 
 export const MIN_SECRET_LENGTH = 8;
 
+/**
+ * The most recent secrets kept (a long-running server sees new credentials with every refresh):
+ * older ones are forgotten, and the shapes below still catch credentials among them.
+ */
+export const MAX_SECRETS = 1024;
 const secrets = new Set<string>();
 
 // A JWT: three base64url segments, the first two starting with '{"' encoded.
@@ -26,7 +31,10 @@ const BASE64_RUN =
 
 /** Remember a value that must never be printed to stderr. */
 export function registerSecret(value: string | undefined): void {
-  if (value !== undefined && value.length >= MIN_SECRET_LENGTH) secrets.add(value);
+  if (value === undefined || value.length < MIN_SECRET_LENGTH) return;
+  secrets.delete(value);
+  secrets.add(value);
+  if (secrets.size > MAX_SECRETS) secrets.delete(secrets.values().next().value!);
 }
 
 /** The text with every registered secret, and anything shaped like a JWT or a credential, replaced. */

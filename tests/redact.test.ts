@@ -3,7 +3,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { redact, registerSecret } from "../src/redact.ts";
+import { MAX_SECRETS, redact, registerSecret } from "../src/redact.ts";
 import { describeError, EpicacError } from "../src/errors.ts";
 
 let counter = 0;
@@ -137,4 +137,14 @@ test("ordinary text is left alone: hex digests, commits, names, paths, ARNs", ()
     "the token file holds 12 characters",
   ].join("\n");
   assert.equal(redact(text), text);
+});
+
+test("the registry keeps the most recent secrets only; credential-shaped ones stay masked beyond it", () => {
+  const first = `ASIAOLDEST${"Q".repeat(10)}`;
+  const oldSecret = unique("wJalrXUtnFEMI/K7MDENG/oldest");
+  registerSecret(oldSecret);
+  registerSecret(first);
+  for (let i = 0; i < MAX_SECRETS; i++) registerSecret(unique("filler-secret-"));
+  assert.equal(redact(`x ${oldSecret} y`), `x ${oldSecret} y`, "forgotten: a plain word now");
+  assert.equal(redact(`x ${first} y`), "x [redacted-key-id] y", "still masked by its shape");
 });
