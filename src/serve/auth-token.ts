@@ -12,8 +12,9 @@
 // a request's headers. Requests are compared in constant time.
 
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, statSync } from "node:fs";
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync } from "node:fs";
 import { EpicacError } from "../errors.ts";
+import { identityOf } from "../file-identity.ts";
 import { milliseconds } from "../inputs/input.ts";
 import { writeFileAtomically } from "../private-file.ts";
 import { registerSecret } from "../redact.ts";
@@ -43,16 +44,6 @@ export interface TokenEvents {
   rotated(graceEndsAt: Date): void;
   /** The file changed but cannot be used; the current token stays. */
   refused(problem: string): void;
-}
-
-/** The identity of the file a path names now: any change of its content changes it. */
-function identityOf(path: string): string | undefined {
-  try {
-    const s = statSync(path, { bigint: true });
-    return `${s.dev}:${s.ino}:${s.size}:${s.ctimeNs}:${s.mtimeNs}`;
-  } catch {
-    return undefined;
-  }
 }
 
 export class ServeToken {

@@ -5,9 +5,9 @@
 // routes that are not ready, and says why only to a request that carries the token (doctor's):
 // the why stays in the log otherwise. Every outcome becomes a status here, in one table.
 
-import type { Credentials } from "../credentials.ts";
 import { redact } from "../redact.ts";
-import { cacheable, type Handler, type HttpRequest, type HttpResponse, text } from "./http1.ts";
+import { answerOf } from "./answer.ts";
+import { type Handler, type HttpRequest, type HttpResponse, text } from "./http1.ts";
 import { label, type Metrics } from "./metrics.ts";
 import type { RouteCredentials } from "./refresher.ts";
 
@@ -100,34 +100,6 @@ function credentialsAnswer(
     );
   }
   return answerOf(credentials);
-}
-
-// Each refresh gives one Credentials object: its answer is built once, then served as it is.
-const answers = new WeakMap<Credentials, HttpResponse>();
-
-function answerOf(credentials: Credentials): HttpResponse {
-  let answer = answers.get(credentials);
-  if (answer === undefined) {
-    answer = cacheable({
-      status: STATUS.credentials,
-      headers: { "content-type": "application/json" },
-      body: agentJson(credentials),
-    });
-    answers.set(credentials, answer);
-  }
-  return answer;
-}
-
-/** The Pod Identity agent's answer: Expiration in RFC 3339 UTC, AccountId when known. */
-export function agentJson(c: Credentials): string {
-  const doc: Record<string, string> = {
-    AccessKeyId: c.accessKeyId,
-    SecretAccessKey: c.secretAccessKey,
-    Token: c.sessionToken ?? "",
-  };
-  if (c.expiration) doc.Expiration = c.expiration.toISOString();
-  if (c.accountId) doc.AccountId = c.accountId;
-  return JSON.stringify(doc);
 }
 
 function readiness(routes: RouteCredentials[], withCauses: boolean): HttpResponse {
