@@ -281,14 +281,13 @@ export function readValues<S extends Inputs>(
     values[key] = raw === undefined ? input.default : input.read(raw, caller);
   }
   if (!caller.text) {
-    const unknown = Object.keys(given).filter((name) =>
+    const unknown = Object.keys(given).find((name) =>
       !known.has(name) && given[name] !== undefined
     );
-    if (unknown.length > 0) {
-      throw invalidValue(
-        unknown[0],
-        `${unknown[0]} is not an option (known: ${[...known].join(", ")})`,
-      );
+    if (unknown !== undefined) {
+      // Named as the caller names its options (a routes file's "routes.prod.x").
+      const name = caller.name({ flag: unknown, option: unknown } as Input<unknown>);
+      throw invalidValue(name, `${name} is not an option (known: ${[...known].join(", ")})`);
     }
   }
   return values as Values<S>;

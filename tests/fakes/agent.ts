@@ -25,6 +25,14 @@ export interface AgentOptions {
   expectedToken?: string | (() => string);
   /** Where /redirect points (default a TEST-NET address that is never reachable). */
   redirectTo?: string;
+  /**
+   * Many pods, as the agent of a node sees them: each token's own credentials; any other token
+   * gets the agent's 403 (delete a token to have the agent start refusing it).
+   */
+  pods?: Map<string, AgentCredentials>;
+  /** Where to listen (default 127.0.0.1, any free port). */
+  host?: string;
+  port?: number;
 }
 
 export interface RecordedRequest {
@@ -114,6 +122,10 @@ export async function startAgent(options: AgentOptions = {}): Promise<Agent> {
           : options.expectedToken;
         if (expected !== undefined && authorization !== expected) {
           return httpError(res, 403, STATUS_MESSAGES[403]);
+        }
+        if (options.pods) {
+          const pod = options.pods.get(authorization);
+          return pod ? json(200, pod) : httpError(res, 403, STATUS_MESSAGES[403]);
         }
         return json(200, credentials());
       }
@@ -226,10 +238,14 @@ export async function startAgent(options: AgentOptions = {}): Promise<Agent> {
   };
 
   const server = createServer(handle);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const host = options.host ?? "127.0.0.1";
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, host, resolve));
   const { port } = server.address() as AddressInfo;
+  const origin = `http://${host.includes(":") ? `[${host}]` : host}${
+    port === 80 ? "" : `:${port}`
+  }`;
   return {
-    url: (path = "/v1/credentials") => `http://127.0.0.1:${port}${path}`,
+    url: (path = "/v1/credentials") => `${origin}${path}`,
     requests,
     close: async () => {
       for (const res of hanging) res.destroy();
