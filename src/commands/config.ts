@@ -5,10 +5,20 @@
 // (--native: credential_source = EcsContainer). Its flags, its --help, its run.
 
 import type { Env } from "../env.ts";
-import { checkRoleArn, type RoleArn } from "../arn.ts";
+import { checkRoleArn, parseRoleArn, ROLE_ARN_FORM, type RoleArn } from "../arn.ts";
 import { EXIT_OK, UsageError } from "../errors.ts";
-import { EXTERNAL_ID, REGION } from "../inputs/chain.ts";
-import { COMMAND_LINE, list, onOff, text, within } from "../inputs/input.ts";
+import { CHAIN_INPUTS, EXTERNAL_ID, REFRESH_BEFORE, REGION } from "../inputs/chain.ts";
+import {
+  COMMAND_LINE,
+  list,
+  MODULE,
+  onOff,
+  parsed,
+  readValues,
+  text,
+  within,
+} from "../inputs/input.ts";
+import { ROUTES } from "../node/inputs.ts";
 import { partitionOf } from "../partitions.ts";
 import { given, HELP, parseCommandLine } from "../cli/flags.ts";
 import type { CommandResult } from "./command.ts";
@@ -75,6 +85,34 @@ const PROFILES_EXTERNAL_ID = {
   help: "external_id (or --external-id) for every destination without its own.",
 };
 
+const TRUST_POLICIES = onOff({
+  flag: "trust-policies",
+  help: "Print, instead of a config, the trust policy each role of an epicac node routes file " +
+    "needs: trusting the source role only with the session tags of the service accounts the " +
+    "route allows.",
+});
+const SOURCE_ROLE = parsed({
+  flag: "source-role",
+  placeholder: "ROLE_ARN",
+  form: ROLE_ARN_FORM,
+  parse: (arn) => parseRoleArn(arn)?.arn,
+  help: "With --trust-policies: the role of the pods' Pod Identity association.",
+});
+const CLUSTER_ARN = text({
+  flag: "cluster-arn",
+  placeholder: "ARN",
+  form: "an EKS cluster ARN (arn:aws:eks:REGION:ACCOUNT:cluster/NAME)",
+  valid: (arn) => /^arn:[\w-]+:eks:[a-z0-9-]+:\d{12}:cluster\/[\w-]{1,100}$/.test(arn),
+  help: "With --trust-policies: the cluster whose pods may assume the roles.",
+});
+const ROUTES_FILE = { ...ROUTES, help: "With --trust-policies: epicac node's routes file." };
+export const TRUST_INPUTS = {
+  trustPolicies: TRUST_POLICIES,
+  routes: ROUTES_FILE,
+  sourceRole: SOURCE_ROLE,
+  clusterArn: CLUSTER_ARN,
+};
+
 export const INPUTS = {
   profile: PROFILE,
   binary: BINARY,
@@ -95,7 +133,7 @@ export async function help(): Promise<string> {
       "              [--assume | --native] [--region R] [--external-id ID] [--cache-dir DIR]",
       "              [--source-profile NAME]",
     ],
-    sections: [[
+    sections: [["Trust policies", [TRUST_POLICIES, ROUTES_FILE, SOURCE_ROLE, CLUSTER_ARN]], [
       "Profiles",
       [
         PROFILE,
@@ -120,9 +158,29 @@ interface Destination {
   externalId?: string;
 }
 
-export async function run(argv: string[], _env: Env): Promise<CommandResult> {
-  const output = given(argv, HELP) ? await help() : generateConfig(argv);
+export async function run(argv: string[], env: Env): Promise<CommandResult> {
+  const output = given(argv, HELP)
+    ? await help()
+    : given(argv, TRUST_POLICIES)
+    ? await generateTrustPolicies(argv, env)
+    : generateConfig(argv);
   return { output, credentials: false, exitCode: EXIT_OK };
+}
+
+/** --trust-policies: each route's roles' trust policies, as one JSON document keyed by role. */
+async function generateTrustPolicies(argv: string[], env: Env): Promise<string> {
+  const values = prefixed(() => parseCommandLine(argv, TRUST_INPUTS));
+  if (!values.routes || !values.sourceRole || !values.clusterArn) {
+    throw new UsageError(
+      "config: --trust-policies needs --routes PATH, --source-role ROLE_ARN and --cluster-arn ARN",
+    );
+  }
+  const { readRoutes } = await import("../node/routes-watch.ts");
+  const { trustPolicies } = await import("../node/trust-policies.ts");
+  const defaults = readValues(CHAIN_INPUTS, {}, MODULE);
+  const routes = await readRoutes(values.routes, defaults, env, REFRESH_BEFORE.default);
+  return JSON.stringify(trustPolicies(routes, values.sourceRole, values.clusterArn), null, 2) +
+    "\n";
 }
 
 /** The config file the command line asks for (--help aside). */

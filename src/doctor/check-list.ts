@@ -20,6 +20,12 @@ export const CHECKS: readonly { name: string; what: string }[] = [
       "audience and expiry (decoded without verification; the token itself is never shown).",
   },
   {
+    name: "node",
+    what: "Only in a pod served by epicac node (the agent's address on another port, with a " +
+      "route in the path): the address answers, and what it answers this pod's token; a refusal " +
+      "comes with its fix (the route's allow list, or the destination role's trust policy).",
+  },
+  {
     name: "agent",
     what: "The source answers with credentials: account and expiry shown, never the keys " +
       '("web identity" for IRSA: sts:AssumeRoleWithWebIdentity). Named "credentials", and ' +

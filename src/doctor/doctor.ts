@@ -22,6 +22,7 @@ import {
   describeCredentials,
 } from "./checks.ts";
 import { formatJson, formatText } from "./report.ts";
+import { checkNodeEndpoint } from "./node-endpoint.ts";
 import { checkServeEndpoint } from "./serve-endpoint.ts";
 
 export async function runDoctor(
@@ -54,11 +55,18 @@ export async function runDoctor(
   const [token] = environment.status === "fail" || !source
     ? [skip("token", "no credentials source is configured")]
     : await step("token", () => checkToken(options.env, source));
+  // Served by epicac node: what it answers this pod's token, and the fix for a refusal.
+  const node = token.status === "fail" ? [] : await step(
+    "node",
+    () => checkNodeEndpoint(options.env, { timeoutMs: options.timeoutMs, signal: deadline.signal }),
+  );
   // Each fault is reported once: asking the source for credentials would only repeat it.
   const blocked = environment.status === "fail"
     ? "no credentials source is configured"
     : token.status === "fail"
     ? "the token cannot be used (see above)"
+    : node.some((c) => c.status === "fail")
+    ? "epicac node refused this pod (see above)"
     : undefined;
   const chain = blocked || !source
     ? [skip("credentials", blocked ?? "no credentials source is configured")]
@@ -66,7 +74,16 @@ export async function runDoctor(
   const config = await step("config", () => checkConfig(options.env));
   const cached = await step("cache", () => checkCache(cache));
   const [sourceCheck, ...hops] = chain;
-  const checks = [environment, ...sidecar, token, sourceCheck, ...config, ...cached, ...hops];
+  const checks = [
+    environment,
+    ...sidecar,
+    token,
+    ...node,
+    sourceCheck,
+    ...config,
+    ...cached,
+    ...hops,
+  ];
   return {
     output: json ? formatJson(checks) : formatText(checks),
     ok: checks.every((c) => c.status !== "fail"),
