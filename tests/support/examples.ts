@@ -3,7 +3,7 @@
 
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { arch } from "node:os";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import assert from "node:assert/strict";
 import { ROOT, runProcess } from "./epicac.ts";
 
@@ -114,6 +114,8 @@ export function yamlDocuments(): Promise<Map<string, Obj[]>> {
 export async function manifests(kind: string): Promise<{ file: string; doc: Obj }[]> {
   const found: { file: string; doc: Obj }[] = [];
   for (const [file, docs] of await yamlDocuments()) {
+    // examples/kubernetes/node is epicac node's, with a test of its own (kubernetes-node).
+    if (dirname(file) !== join(EXAMPLES, "kubernetes")) continue;
     for (const doc of docs) if (doc.kind === kind) found.push({ file, doc });
   }
   return found;
