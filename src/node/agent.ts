@@ -18,8 +18,6 @@ import { Lru } from "./lru.ts";
 export const REMEMBER_MS = 60_000;
 /** The whole node's calls, well under the agent's own 1000 a second (burst 500). */
 export const AGENT_RATE: Rate = { perSecond: 200, burst: 100 };
-/** Each source address's calls for tokens not seen before. */
-export const NEW_TOKEN_RATE: Rate = { perSecond: 1, burst: 20 };
 
 const AGENT: PeerLabel = {
   name: "the Pod Identity agent",
@@ -48,15 +46,17 @@ export class Agent {
   /** Answers by status ("error" for no answer), for the metrics. */
   readonly calls = new Map<string, number>();
 
+  /** `newTokens`: each source address's calls for tokens not seen before. */
   constructor(
     private readonly uri: URL,
     private readonly timeoutMs: number,
     maxEntries: number,
+    newTokens: Rate,
     private readonly clock: Clock,
   ) {
     this.remembered = new Lru(maxEntries);
     this.node = new Buckets(AGENT_RATE, 1, clock);
-    this.perSource = new Buckets(NEW_TOKEN_RATE, maxEntries, clock);
+    this.perSource = new Buckets(newTokens, maxEntries, clock);
   }
 
   /** The caller's credentials, from the agent or a remembered acceptance; AgentRefused if none. */

@@ -147,6 +147,12 @@ export const ACCOUNT_RATE = rate(
   { perSecond: 100, burst: 200 },
   "Requests each service account may make, counted once its token's form is checked; more get 429.",
 );
+export const ADDRESS_NEW_TOKENS = rate(
+  "address-new-tokens",
+  { perSecond: 1, burst: 20 },
+  "Tokens not seen before that each source address may have the agent check (a forger minting " +
+    "tokens spends only its own address's); more get 429.",
+);
 export const ACCOUNT_CHAINS = rate(
   "account-chains",
   { perSecond: 10, burst: 500 },

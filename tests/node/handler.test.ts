@@ -55,7 +55,13 @@ function pod(identity: Partial<PodIdentity> = {}) {
 function setUp(routes = { prod: { assume: [PROD], allow: ["app/api"] } }) {
   const base = readValues(CHAIN_INPUTS, {}, MODULE);
   const loaded = parseRoutes(JSON.stringify({ routes }), base, {}, 900_000);
-  const nodeAgent = new Agent(new URL(agent.url()), 1000, 1000, SYSTEM_CLOCK);
+  const nodeAgent = new Agent(
+    new URL(agent.url()),
+    1000,
+    1000,
+    { perSecond: 1, burst: 20 },
+    SYSTEM_CLOCK,
+  );
   const cache = new ChainedCache(
     {
       maxEntries: 1000,

@@ -24,7 +24,32 @@ export interface Moto {
   roleArn(name: RoleName): string;
   /** A fresh session of role `src`, in the shape the EKS Pod Identity agent serves it. */
   mintSourceCredentials(): Promise<AgentCredentials>;
+  /** `count` fresh sessions of role `src` (one process for all). */
+  mintManySourceCredentials(count: number): Promise<AgentCredentials[]>;
   close(): Promise<void>;
+}
+
+/** Sessions of role `src` minted with the admin's keys: one, or COUNT given in `count`. */
+async function mint(
+  account: Account,
+  endpoint: string,
+  count: string[],
+): Promise<AgentCredentials[]> {
+  const minted = await runProcess("python3", [
+    BOOTSTRAP,
+    "mint",
+    endpoint,
+    account.roles.src,
+    ...count,
+  ], {
+    env: {
+      AWS_ACCESS_KEY_ID: account.admin.AccessKeyId,
+      AWS_SECRET_ACCESS_KEY: account.admin.SecretAccessKey,
+    },
+  });
+  if (minted.code !== 0) throw new Error(`moto_bootstrap.py mint failed: ${minted.stderr}`);
+  const parsed = JSON.parse(minted.stdout);
+  return Array.isArray(parsed) ? parsed : [parsed];
 }
 
 interface Account {
@@ -61,20 +86,8 @@ export async function startMoto({ checked = true }: { checked?: boolean } = {}):
       region: account.region,
       accountId: account.accountId,
       roleArn: (name) => account.roles[name],
-      mintSourceCredentials: async () => {
-        const minted = await runProcess(
-          "python3",
-          [BOOTSTRAP, "mint", endpoint, account.roles.src],
-          {
-            env: {
-              AWS_ACCESS_KEY_ID: account.admin.AccessKeyId,
-              AWS_SECRET_ACCESS_KEY: account.admin.SecretAccessKey,
-            },
-          },
-        );
-        if (minted.code !== 0) throw new Error(`moto_bootstrap.py mint failed: ${minted.stderr}`);
-        return JSON.parse(minted.stdout) as AgentCredentials;
-      },
+      mintSourceCredentials: async () => (await mint(account, endpoint, []))[0],
+      mintManySourceCredentials: (count) => mint(account, endpoint, [String(count)]),
       close: stop,
     };
   } catch (error) {

@@ -11,7 +11,8 @@
                                                creates the admin user and the roles src, dest,
                                                third, forbidden and irsa; prints them as JSON (see
                                                setup()); --unchecked for a moto that checks nothing
-  moto_bootstrap.py mint ENDPOINT ROLE_ARN     prints agent-shaped credentials for that role,
+  moto_bootstrap.py mint ENDPOINT ROLE_ARN [COUNT]  prints agent-shaped credentials for that role
+                                               (COUNT sessions: a JSON array of them),
                                                assumed with the admin key in AWS_ACCESS_KEY_ID /
                                                AWS_SECRET_ACCESS_KEY
 
@@ -167,9 +168,12 @@ def main(argv):
                 argv[2], account["roles"]["src"], (admin["AccessKeyId"], admin["SecretAccessKey"])
             )
         print(json.dumps(account))
-    elif command == "mint" and len(argv) == 4:
+    elif command == "mint" and len(argv) in (4, 5):
         admin_key = (os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"])
-        print(json.dumps(mint(argv[2], argv[3], admin_key)))
+        if len(argv) == 5:  # COUNT sessions at once, as a JSON array
+            print(json.dumps([mint(argv[2], argv[3], admin_key) for _ in range(int(argv[4]))]))
+        else:
+            print(json.dumps(mint(argv[2], argv[3], admin_key)))
     else:
         sys.exit(__doc__)
 

@@ -30,3 +30,35 @@ export async function closedPort(): Promise<number> {
   await new Promise((resolve) => server.close(resolve));
   return port;
 }
+
+/** The Pod Identity agent's link-local addresses, as epicac node's tests put them on `lo`. */
+export const AGENT_IPV4 = "169.254.170.23";
+export const AGENT_IPV6 = "fd00:ec2::23";
+
+/**
+ * Put the agent's addresses on this namespace's loopback, as the agent's init container puts them
+ * on a node (only ever in a loopback-only namespace the test run made, never on a real host);
+ * the reason it cannot be done here, or undefined once done.
+ */
+export async function agentAddressesSkip(): Promise<string | undefined> {
+  const skip = needsLoopbackOnly();
+  if (skip) return skip;
+  const { spawnSync } = await import("node:child_process");
+  for (
+    const args of [["addr", "replace", `${AGENT_IPV4}/32`, "dev", "lo"], [
+      "-6",
+      "addr",
+      "replace",
+      `${AGENT_IPV6}/128`,
+      "dev",
+      "lo",
+      "nodad",
+    ]]
+  ) {
+    const done = spawnSync("ip", args, { encoding: "utf8" });
+    if (done.status !== 0) {
+      return `cannot add the agent's address to lo: ip ${args.join(" ")}: ${done.stderr.trim()}`;
+    }
+  }
+  return undefined;
+}
