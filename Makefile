@@ -11,8 +11,10 @@ export DENO_DIR := $(CURDIR)/.tools/deno-cache
 export DENO_NO_UPDATE_CHECK := 1
 
 SOURCES := $(shell find src -name '*.ts') package.json deno.json
+# The suite of make test: every test file but the release checks (tests/release/).
+SUITE = $(shell find tests -name '*.test.ts' -not -path 'tests/release/*' | sort)
 
-.PHONY: all tools deps build build-bun build-deno test unit test-loaded check demo bench clean
+.PHONY: all tools deps build build-bun build-deno test unit test-loaded test-release check demo bench clean
 
 all: build
 
@@ -47,17 +49,25 @@ check: deps
 	deno doc --lint src/mod.ts
 	deno run --allow-read scripts/import-cycles.ts src
 
-## test: everything, under both runtimes, against the binaries `make build` wrote.
+## test: everything but the release checks, under both runtimes, against the binaries
+## `make build` wrote.
 test: build check
-	scripts/test
+	scripts/test $(SUITE)
+
+## test-release: after make build, what a release needs beyond make test: the binaries in dist/
+## as they will be published or timed (scripts/check-binaries; their sizes also go to the
+## workflow's summary), and reproducible builds from two clean clones (tests/release/).
+test-release: deps
+	set -o pipefail; scripts/check-binaries | tee -a "$${GITHUB_STEP_SUMMARY:-/dev/null}"
+	scripts/test $$(find tests/release -name '*.test.ts' | sort)
 
 ## unit: the unit tests only (no build, no other process), under both runtimes.
 unit: deps
-	scripts/test $$(find tests -name '*.test.ts' -not -path 'tests/e2e/*' | sort)
+	scripts/test $$(find tests -name '*.test.ts' -not -path 'tests/e2e/*' -not -path 'tests/release/*' | sort)
 
 ## test-loaded: the same suite with every core kept busy (timed assertions must hold under load).
 test-loaded: build check
-	scripts/test-under-load
+	scripts/test-under-load $(SUITE)
 
 demo: build-bun
 	scripts/demo
