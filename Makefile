@@ -40,7 +40,8 @@ build-deno: deps
 	scripts/build deno
 
 ## check: type-check and lint the sources, tests and scripts; no import cycle in src/; the
-## module's documentation complete, its example type-checked.
+## module's documentation complete, its example type-checked; what JSR would get from deno
+## publish (a dry run) is the module's files, README.md, LICENSE and deno.json, nothing else.
 check: deps
 	deno check src/ tests/ scripts/
 	deno check --doc src/mod.ts
@@ -48,6 +49,7 @@ check: deps
 	deno fmt --check
 	deno doc --lint src/mod.ts
 	deno run --allow-read scripts/import-cycles.ts src
+	deno run --allow-read --allow-run --allow-env scripts/check-publish.ts
 
 ## test: everything but the release checks, under both runtimes, against the binaries
 ## `make build` wrote.

@@ -23,6 +23,9 @@ import {
 } from "../../src/mod.ts";
 import { fakeJwt } from "../support/jwt.ts";
 import { ROOT, runProcess } from "../support/epicac.ts";
+import { DENO_PERMISSIONS } from "../../scripts/deno-permissions.ts";
+
+const APPLICATION_PERMISSIONS = DENO_PERMISSIONS.filter((flag) => flag !== "--allow-write");
 
 const TOKEN = fakeJwt({ sub: "system:serviceaccount:app:app" }, { signature: "bW9k" });
 let pod: Pod;
@@ -176,7 +179,15 @@ async function runApplication(
     writeFileSync(file, APPLICATION);
     const deno = (globalThis as { Deno?: { execPath(): string } }).Deno;
     const [program, ...args] = deno
-      ? [deno.execPath(), "run", "--allow-all", "--no-prompt", `--config=${ROOT}deno.json`, file]
+      // The permissions the README asks of an application: the Deno binaries', but writing.
+      ? [
+        deno.execPath(),
+        "run",
+        "--no-prompt",
+        ...APPLICATION_PERMISSIONS,
+        `--config=${ROOT}deno.json`,
+        file,
+      ]
       : [process.execPath, file];
     const result = await runProcess(
       program,
