@@ -11,8 +11,10 @@ export DENO_DIR := $(CURDIR)/.tools/deno-cache
 export DENO_NO_UPDATE_CHECK := 1
 
 SOURCES := $(shell find src -name '*.ts') package.json deno.json
+# The suite of make test: every test file but the release checks (tests/release/).
+SUITE = $(shell find tests -name '*.test.ts' -not -path 'tests/release/*' | sort)
 
-.PHONY: all tools deps build build-bun build-deno test unit test-loaded check docs demo bench clean
+.PHONY: all tools deps build build-bun build-deno test unit test-loaded test-release check docs demo bench clean
 
 all: build
 
@@ -38,7 +40,8 @@ build-deno: deps
 	scripts/build deno
 
 ## check: type-check and lint the sources, tests and scripts; no import cycle in src/; the
-## module's documentation complete, its example type-checked.
+## module's documentation complete, its example type-checked; what JSR would get from deno
+## publish (a dry run) is the module's files, README.md, LICENSE and deno.json, nothing else.
 check: deps
 	deno check src/ tests/ scripts/
 	deno check --doc src/mod.ts
@@ -46,23 +49,32 @@ check: deps
 	deno fmt --check
 	deno doc --lint src/mod.ts
 	deno run --allow-read scripts/import-cycles.ts src
+	deno run --allow-read --allow-run --allow-env scripts/check-publish.ts
 	deno run --allow-read scripts/docs.ts --check
 
 ## docs: rewrite the documentation's generated blocks (flags, options, checks) from the code.
 docs: deps
 	deno run --allow-read --allow-write scripts/docs.ts
 
-## test: everything, under both runtimes, against the binaries `make build` wrote.
+## test: everything but the release checks, under both runtimes, against the binaries
+## `make build` wrote.
 test: build check
-	scripts/test
+	scripts/test $(SUITE)
+
+## test-release: after make build, what a release needs beyond make test: the binaries in dist/
+## as they will be published or timed (scripts/check-binaries; their sizes also go to the
+## workflow's summary), and reproducible builds from two clean clones (tests/release/).
+test-release: deps
+	set -o pipefail; scripts/check-binaries | tee -a "$${GITHUB_STEP_SUMMARY:-/dev/null}"
+	scripts/test $$(find tests/release -name '*.test.ts' | sort)
 
 ## unit: the unit tests only (no build, no other process), under both runtimes.
 unit: deps
-	scripts/test $$(find tests -name '*.test.ts' -not -path 'tests/e2e/*' | sort)
+	scripts/test $$(find tests -name '*.test.ts' -not -path 'tests/e2e/*' -not -path 'tests/release/*' | sort)
 
 ## test-loaded: the same suite with every core kept busy (timed assertions must hold under load).
 test-loaded: build check
-	scripts/test-under-load
+	scripts/test-under-load $(SUITE)
 
 demo: build-bun
 	scripts/demo

@@ -19,8 +19,10 @@
  * console.log((await sts.send(new GetCallerIdentityCommand({}))).Arn);
  * ```
  *
- * Unlike the command, a module does not touch its host's environment: if the application sets
- * HTTP_PROXY, put the agent's address (169.254.170.23, or 169.254.170.2 on ECS) in NO_PROXY.
+ * Unlike the command, the module does not touch its host's environment, and its requests ignore
+ * it all the same: they never go through a proxy (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and
+ * NO_PROXY change nothing, so the agent's token never reaches a proxy), and certificates are
+ * checked even under NODE_TLS_REJECT_UNAUTHORIZED=0.
  *
  * @module
  */

@@ -5,7 +5,7 @@
 // destination role whose trust policy does not allow the source role and these session tags.
 
 import type { Env } from "../env.ts";
-import { EpicacError } from "../errors.ts";
+import type { EpicacError } from "../errors.ts";
 import { getText, MAX_RESPONSE_BYTES, type PeerLabel } from "../http/request.ts";
 import { oneLine } from "../redact.ts";
 import { readAuthorizationToken } from "../sources/container-token.ts";

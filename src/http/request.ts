@@ -1,9 +1,12 @@
 // One HTTP request attempt, hardened for talking to a credentials endpoint or STS: a per-attempt
-// timeout that also covers the body, no redirects, a cap on the body size, and errors that name
-// the peer. Both the agent's GET and the STS client's requests (sts-http.ts) go through here.
+// timeout that also covers the body, no redirects, no proxy, a cap on the body size, and errors
+// that name the peer. Both the agent's GET and the STS client's requests (sts/http-handler.ts)
+// go through here.
 
 import { ConnectionError, EpicacError, TimeoutError } from "../errors.ts";
 import { debug } from "../log.ts";
+import { ignoredVariablesRemoved } from "./ignored-variables.ts";
+import type { DirectInit } from "./node-request.ts";
 
 /** How messages name the peer being called ("the credentials agent"), and what to check. */
 export interface PeerLabel {
@@ -82,16 +85,12 @@ export async function request(
     const started = performance.now();
     let response: Response;
     try {
-      response = await fetch(url, {
+      response = await send(url, {
         method: options.method ?? "GET",
         headers: options.headers,
         body: options.body,
-        redirect: "manual",
         signal: controller.signal,
-        // Bun prints requests, Authorization included, when BUN_CONFIG_VERBOSE_FETCH is set,
-        // a variable it reads at start-up; only this per-request option turns that off.
-        verbose: false,
-      } as RequestInit);
+      });
     } catch (error) {
       if (controller.signal.aborted) throw timeoutError();
       throw new ConnectionError(
@@ -128,6 +127,32 @@ export async function request(
     clearTimeout(timer);
     options.signal?.removeEventListener("abort", onOuterAbort);
   }
+}
+
+const DENO = "Deno" in globalThis;
+
+/**
+ * The request, sent straight to the peer: never through a proxy, whatever the environment says
+ * (a proxy would receive the agent's token in clear), and with certificates checked whatever
+ * NODE_TLS_REJECT_UNAUTHORIZED says. Bun's fetch takes both per request. Deno's fetch reads no
+ * NODE_TLS_REJECT_UNAUTHORIZED but cannot be told to ignore the proxy variables: the command
+ * removes them from its own environment before its first request (ignored-variables.ts), and in
+ * a Deno application, whose environment the module leaves alone, the request goes through
+ * node:http(s) instead (node-request.ts).
+ */
+function send(url: URL, init: DirectInit): Promise<Response> {
+  if (DENO && !ignoredVariablesRemoved()) {
+    return import("./node-request.ts").then(({ directRequest }) => directRequest(url, init));
+  }
+  return fetch(url, {
+    ...init,
+    redirect: "manual",
+    proxy: false,
+    tls: { rejectUnauthorized: true },
+    // Bun prints requests, Authorization included, when BUN_CONFIG_VERBOSE_FETCH is set,
+    // a variable it reads at start-up; only this per-request option turns that off.
+    verbose: false,
+  } as RequestInit);
 }
 
 /** The body, refusing to buffer more than `maxBytes`. */

@@ -120,3 +120,20 @@ test("the release records BUILD-INPUTS with scripts/build-inputs after make buil
   const published = release.replace(/\\\n/g, " ").split(/\s+/);
   for (const file of ["dist/SHA256SUMS", "dist/BUILD-INPUTS"]) assert.ok(published.includes(file));
 });
+
+test("the release publishes the module to JSR, as deno.json names it, with the run's OIDC token, after the GitHub release", async () => {
+  const { jobs } = await releaseWorkflow();
+  const jsr = jobs.jsr;
+  assert.ok(jsr, "a job named jsr");
+  assert.equal(jsr.permissions?.["id-token"], "write");
+  assert.deepEqual([jsr.needs].flat(), ["publish"]);
+  const runs = jsr.steps.map((step) => step.run ?? "").join("\n");
+  // The dry run's file list is checked (make check) before the real publish.
+  assert.ok(
+    runs.indexOf("make check") >= 0 && runs.indexOf("make check") < runs.indexOf("deno publish"),
+  );
+  assert.match(runs, /^\s*deno publish\s*$/m);
+  assert.match(runs, /require\("\.\/deno\.json"\)\.version/);
+  const deno = JSON.parse(readFileSync(join(ROOT, "deno.json"), "utf8"));
+  assert.match(deno.name, /^@[a-z0-9-]+\/[a-z0-9-]+$/);
+});

@@ -1,9 +1,10 @@
 // What scripts/build promises, checked against what `make build` left in dist/: checksums that
 // verify, Bun binaries that name their version and architecture, ELF files for the architecture
 // their name says, linked against glibc. And, in a scratch copy so dist/ is not disturbed: the
-// Deno side without a usable denort fails plainly and leaves no binary behind; the summary gives
-// each Bun binary's bytes above Bun's own empty program (compiled here too, to check the figure),
-// and more than the limit fails the build.
+// Deno side without a usable denort fails plainly and leaves no binary behind, yet weighs the
+// Deno payload of both targets on a stand-in base; the summary gives each binary's bytes above
+// its runtime's empty program (compiled here too, to check the figure), and more than the limit
+// fails the build: a 5 MB module planted in the scratch sources fails it for Deno.
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -17,16 +18,20 @@ import {
   readdirSync,
   readFileSync,
   readSync,
+  realpathSync,
   rmSync,
   statSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { Buffer } from "node:buffer";
+import { randomBytes } from "node:crypto";
+import process from "node:process";
 import { type AddressInfo, createServer, type Server } from "node:net";
 import { arch, tmpdir } from "node:os";
 import { join } from "node:path";
 import { binaryTarget, ROOT, runEpicac, runProcess } from "../support/epicac.ts";
+import { DENO_PERMISSIONS } from "../../scripts/deno-permissions.ts";
 import { BUN_TARGETS, bunCompileFlags, hostBunCache } from "../support/bun-build.ts";
 
 const DIST = `${ROOT}dist`;
@@ -37,8 +42,18 @@ const BUN_VERSION = /^BUN_VERSION\s*:=\s*(\S+)$/m.exec(readFileSync(`${ROOT}Make
 const NATIVE = arch() === "arm64" ? "arm64" : "amd64";
 
 const ARCHES = {
-  amd64: { machine: 0x3e, loader: "/lib64/ld-linux-x86-64.so.2", node: "x64" },
-  arm64: { machine: 0xb7, loader: "/lib/ld-linux-aarch64.so.1", node: "arm64" },
+  amd64: {
+    machine: 0x3e,
+    loader: "/lib64/ld-linux-x86-64.so.2",
+    node: "x64",
+    deno: "x86_64-unknown-linux-gnu",
+  },
+  arm64: {
+    machine: 0xb7,
+    loader: "/lib/ld-linux-aarch64.so.1",
+    node: "arm64",
+    deno: "aarch64-unknown-linux-gnu",
+  },
 } as const;
 type Arch = keyof typeof ARCHES;
 
@@ -149,11 +164,20 @@ before(async () => {
   scratch = mkdtempSync(join(tmpdir(), "epicac-build-"));
   mkdirSync(`${scratch}/scripts`);
   for (
-    const path of ["src", "package.json", "deno.json", "scripts/build", "scripts/bun-compile-flags"]
+    const path of [
+      "src",
+      "package.json",
+      "deno.json",
+      "scripts/build",
+      "scripts/payload.sh",
+      "scripts/bun-compile-flags",
+      "scripts/deno-bundle-flags",
+      "scripts/deno-compile-flags",
+      "scripts/deno-permissions.ts",
+    ]
   ) {
     cpSync(`${ROOT}${path}`, `${scratch}/${path}`, { recursive: true });
   }
-  cpSync(`${ROOT}scripts/deno-permissions.ts`, `${scratch}/scripts/deno-permissions.ts`);
   symlinkSync(`${ROOT}node_modules`, `${scratch}/node_modules`);
   noNetwork = createServer((socket) => {
     proxyConnections++;
@@ -167,10 +191,17 @@ after(async () => {
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
-/** `scripts/build deno` in the scratch copy: a fresh DENO_DIR (no cached denort), no network. */
+/**
+ * `scripts/build deno` in the scratch copy: a fresh DENO_DIR (no cached denort) holding only the
+ * esbuild that `deno bundle` uses (make build fetched it from npm), and no network.
+ */
 function buildDeno(env: Record<string, string> = {}) {
   const proxy = `http://127.0.0.1:${(noNetwork.address() as AddressInfo).port}`;
   const denoDir = mkdtempSync(join(tmpdir(), "epicac-build-deno-dir-"));
+  const downloads = join(process.env.DENO_DIR ?? `${ROOT}.tools/deno-cache`, "dl");
+  for (const name of readdirSync(downloads).filter((n) => n.startsWith("esbuild-"))) {
+    cpSync(join(downloads, name), join(denoDir, "dl", name), { recursive: true });
+  }
   return runProcess(`${scratch}/scripts/build`, ["deno"], {
     env: { DENO_DIR: denoDir, HTTPS_PROXY: proxy, HTTP_PROXY: proxy, ...env },
     killAfterMs: 120_000,
@@ -209,20 +240,116 @@ test("scripts/build deno with DENORT_BIN set to a full deno (a REPL, not epicac)
   assert.equal(check.code, 0, check.stdout + check.stderr);
 });
 
-test("scripts/build deno without DENORT_BIN and without network says NOT BUILT and names DENORT_BIN", async () => {
+/** The summary's payload line for epicac-deno-linux-`a`, weighed on the stand-in base. */
+function standInLine(stdout: string, a: Arch): RegExpExecArray | null {
+  return new RegExp(
+    `^  not built  dist/epicac-deno-linux-${a} +\\(\\+(\\d+\\.\\d\\d) MB above Deno's empty program, on a stand-in base, (limit|OVER the) 2 MB( limit)?\\)$`,
+    "m",
+  ).exec(stdout);
+}
+
+test("scripts/build deno without DENORT_BIN and without network says NOT BUILT, names DENORT_BIN, and still weighs the payload on a stand-in base", async () => {
   rmSync(`${scratch}/dist`, { recursive: true, force: true });
   mkdirSync(`${scratch}/dist`);
   const connectionsBefore = proxyConnections;
 
   const result = await buildDeno();
-  assert.notEqual(result.code, 0, `it must fail (stdout: ${result.stdout})`);
+  assert.equal(result.code, 1, `it must fail (stdout: ${result.stdout})`);
   assert.ok(proxyConnections > connectionsBefore, "deno compile tried to download its runtime");
   assert.deepEqual(denoBinariesIn(`${scratch}/dist`), []);
+  assert.ok(existsSync(`${scratch}/dist/deno-bundle/main.js`), "the bundle the tests run");
   for (const a of Object.keys(ARCHES) as Arch[]) {
     const line = result.stderr.split("\n").find((l) => l.includes(`dist/epicac-deno-linux-${a}`));
     assert.ok(line, `stderr names dist/epicac-deno-linux-${a}: ${result.stderr}`);
     assert.match(line, /NOT BUILT/);
     assert.match(line, /DENORT_BIN/);
+    assert.match(
+      result.stderr,
+      new RegExp(
+        `Deno payload for ${ARCHES[a].deno} is weighed on a stand-in base, the pinned deno`,
+      ),
+    );
+    const payload = standInLine(result.stdout, a);
+    assert.ok(payload, `the summary's line for epicac-deno-linux-${a}:\n${result.stdout}`);
+    assert.match(payload[2], /limit/);
+    assert.ok(Number(payload[1]) > 0.1 && Number(payload[1]) <= 2, payload[0]);
+  }
+  // The figure, checked: the bundle compiled on the stand-in, less the empty program compiled so.
+  const [bundled, empty] = await Promise.all([
+    standInCompile(`${scratch}/dist/deno-bundle`),
+    standInCompile(undefined),
+  ]);
+  assert.equal(standInLine(result.stdout, NATIVE)![1], megabytes(bundled - empty));
+});
+
+/** The size of a directory's main.js and files compiled as scripts/build does, on the pinned deno. */
+async function standInCompile(program: string | undefined): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), "epicac-build-stand-in-"));
+  try {
+    if (!program) {
+      program = join(dir, "program");
+      mkdirSync(program);
+      writeFileSync(join(program, "main.js"), "");
+    }
+    const out = join(dir, `epicac-deno-linux-${NATIVE}`);
+    const built = await runProcess("deno", [
+      "compile",
+      "--quiet",
+      ...flagsIn("scripts/deno-compile-flags"),
+      "--target",
+      ARCHES[NATIVE].deno,
+      ...DENO_PERMISSIONS,
+      "--include",
+      program,
+      "--output",
+      out,
+      join(program, "main.js"),
+    ], { env: { DENORT_BIN: realpathSync(`${ROOT}.tools/bin/deno`) }, killAfterMs: 120_000 });
+    assert.equal(built.code, 0, `deno compile on the stand-in: ${built.stderr}`);
+    return statSync(out).size;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The flags in one of scripts/' flag files, one per line. */
+function flagsIn(file: string): string[] {
+  return readFileSync(`${ROOT}${file}`, "utf8").split("\n").map((line) => line.trim())
+    .filter((line) => line !== "" && !line.startsWith("#"));
+}
+
+test("scripts/build deno fails when the Deno payload passes its limit: a 5 MB module planted in the sources", async () => {
+  rmSync(`${scratch}/dist`, { recursive: true, force: true });
+  mkdirSync(`${scratch}/dist`);
+  const main = readFileSync(`${scratch}/src/main.ts`, "utf8");
+  // 5 MB that no minifier can drop or shrink: random, and stored where the program can read it.
+  writeFileSync(
+    `${scratch}/src/planted.ts`,
+    `(globalThis as Record<string, unknown>).planted = "${
+      Buffer.from(randomBytes(3_750_000)).toString("base64")
+    }";\n`,
+  );
+  writeFileSync(`${scratch}/src/main.ts`, `import "./planted.ts";\n${main}`);
+  try {
+    const result = await buildDeno();
+    assert.equal(result.code, 1, `it must fail (stdout: ${result.stdout})`);
+    for (const a of Object.keys(ARCHES) as Arch[]) {
+      assert.match(
+        result.stderr,
+        new RegExp(
+          `^build: epicac-deno-linux-${a} is \\d+\\.\\d\\d MB above Deno's empty program, on a stand-in base, over the 2 MB limit: the build fails$`,
+          "m",
+        ),
+      );
+      const payload = standInLine(result.stdout, a);
+      assert.ok(payload, `the summary's line for epicac-deno-linux-${a}:\n${result.stdout}`);
+      assert.equal(payload[2], "OVER the");
+      assert.ok(Number(payload[1]) > 5, payload[0]);
+    }
+    assert.deepEqual(denoBinariesIn(`${scratch}/dist`), []);
+  } finally {
+    writeFileSync(`${scratch}/src/main.ts`, main);
+    rmSync(`${scratch}/src/planted.ts`);
   }
 });
 
@@ -284,7 +411,7 @@ async function assertOnlyEpicacInDist() {
   assert.equal(check.code, 0, check.stdout + check.stderr);
 }
 
-test("scripts/build bun gives each Bun binary's size and its bytes above Bun's empty binary, within the 5 MB limit", async () => {
+test("scripts/build bun gives each Bun binary's size and its bytes above Bun's empty program, within the 5.5 MB limit", async () => {
   const result = await buildBun();
   assert.equal(result.code, 0, `scripts/build bun: ${result.stdout}${result.stderr}`);
   assert.deepEqual(result.leftInTmp, [], "the empty programs are removed");
@@ -292,7 +419,7 @@ test("scripts/build bun gives each Bun binary's size and its bytes above Bun's e
   for (const a of Object.keys(ARCHES) as Arch[]) {
     const file = `${scratch}/dist/epicac-bun-linux-${a}`;
     const line = new RegExp(
-      `^  built      dist/epicac-bun-linux-${a} +(\\d+) MiB \\(\\+(\\d+\\.\\d\\d) MB above Bun's empty binary, limit 5 MB\\)$`,
+      `^  built      dist/epicac-bun-linux-${a} +(\\d+) MiB \\(\\+(\\d+\\.\\d\\d) MB above Bun's empty program, limit 5\\.5 MB\\)$`,
       "m",
     ).exec(result.stdout);
     assert.ok(line, `the summary's line for epicac-bun-linux-${a}:\n${result.stdout}`);
@@ -300,25 +427,32 @@ test("scripts/build bun gives each Bun binary's size and its bytes above Bun's e
     assert.ok(Math.abs(Number(line[1]) - size / 2 ** 20) <= 1, `${line[1]} MiB for ${size} bytes`);
     const payload = size - await emptyProgramSize(a);
     assert.equal(line[2], megabytes(payload), `${payload} bytes above the empty program`);
-    assert.ok(payload > 0 && payload <= 5_000_000);
+    assert.ok(payload > 0 && payload <= 5_500_000);
   }
 });
 
+test("a payload limit that is not a number of MB stops the build before it starts, naming the variable", async () => {
+  const result = await buildBun({ BUN_PAYLOAD_LIMIT_MB: "5,5" });
+  assert.equal(result.code, 2, result.stdout);
+  assert.match(result.stderr, /^build: BUN_PAYLOAD_LIMIT_MB must be a number of MB .*'5,5'/m);
+  assert.equal(existsSync(`${scratch}/dist/epicac-bun-linux-amd64`), false);
+});
+
 test("scripts/build bun fails when a Bun binary is over the limit, says so, and keeps the binaries", async () => {
-  const result = await buildBun({ PAYLOAD_LIMIT_MB: "0" });
+  const result = await buildBun({ BUN_PAYLOAD_LIMIT_MB: "0" });
   assert.notEqual(result.code, 0, `it must fail (stdout: ${result.stdout})`);
   for (const a of Object.keys(ARCHES) as Arch[]) {
     assert.match(
       result.stderr,
       new RegExp(
-        `^build: dist/epicac-bun-linux-${a} is \\d+\\.\\d\\d MB above Bun's empty binary, over the 0 MB limit`,
+        `^build: epicac-bun-linux-${a} is \\d+\\.\\d\\d MB above Bun's empty program, over the 0 MB limit`,
         "m",
       ),
     );
     assert.match(
       result.stdout,
       new RegExp(
-        `dist/epicac-bun-linux-${a} .*MB above Bun's empty binary, OVER the 0 MB limit\\)$`,
+        `dist/epicac-bun-linux-${a} .*MB above Bun's empty program, OVER the 0 MB limit\\)$`,
         "m",
       ),
     );

@@ -278,7 +278,7 @@ const NEEDS_ROOT = new Set([
   "a cache directory owned by another user is never used: the run goes on uncached",
 ]);
 
-for (const target of runnableTargets()) {
+for (const target of runnableTargets({ denoBundle: true })) {
   for (const [name, fn] of cases) {
     const skip = NEEDS_ROOT.has(name) && !IS_ROOT
       ? "needs root to chown files to another user"

@@ -8,7 +8,14 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Agent } from "../fakes/agent.ts";
 import process from "node:process";
-import { ROOT, runEpicac, runnableTargets, runProcess, sourceTarget } from "../support/epicac.ts";
+import {
+  programOf,
+  ROOT,
+  runEpicac,
+  runnableTargets,
+  runProcess,
+  sourceTarget,
+} from "../support/epicac.ts";
 import type { Moto } from "../support/moto.ts";
 import { type Pod, startPod } from "../support/pod.ts";
 import { fakeJwt } from "../support/jwt.ts";
@@ -29,7 +36,8 @@ test("config --help is printed by the command, exit 0", async () => {
   ) assert.ok(result.stdout.includes(flag), flag);
 });
 
-// Resolution through botocore, for each native binary (a config names one program path).
+// Resolution through botocore, for each native binary and the program the Deno binaries embed
+// (a config names one program path: for that program, a script that runs it).
 const TOKEN = fakeJwt({ sub: "system:serviceaccount:app:app" }, { signature: "Y29uZmln" });
 let pod: Pod;
 let moto: Moto;
@@ -43,7 +51,11 @@ before(async () => {
 
 after(() => pod?.close());
 
-for (const target of runnableTargets().filter((t) => t.command.length === 1 && !t.emulated)) {
+for (
+  const target of runnableTargets({ denoBundle: true }).filter((t) =>
+    (t.compiled || t.bundled) && !t.emulated
+  )
+) {
   for (const mode of ["source_profile chains", "--assume profiles"]) {
     test(`${target.name}: every profile of a generated config (${mode}) resolves with botocore`, async () => {
       // moto has one account: both destinations are its dest role.
@@ -54,7 +66,7 @@ for (const target of runnableTargets().filter((t) => t.command.length === 1 && !
         "--profile",
         `audit=${moto.roleArn("dest")}`,
         "--binary",
-        target.command[0],
+        programOf(target, dir),
         "--region",
         moto.region,
       ];

@@ -119,6 +119,6 @@ const cases: Case[] = [
   ],
 ];
 
-for (const target of runnableTargets()) {
+for (const target of runnableTargets({ denoBundle: true })) {
   for (const [name, fn] of cases) test(`${target.name}: redaction: ${name}`, () => fn(target));
 }

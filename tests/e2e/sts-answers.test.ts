@@ -231,7 +231,7 @@ const cases: Case[] = [
   ],
 ];
 
-for (const target of runnableTargets()) {
+for (const target of runnableTargets({ denoBundle: true })) {
   for (const [name, fn, skip] of cases) {
     test(`${target.name}: STS answer: ${name}`, { skip }, () => fn(target));
   }

@@ -84,8 +84,9 @@ function assertSameRun(fromEmpty: RunResult, fromHostile: RunResult): void {
   assertNoSecrets(fromHostile.stderr, [TOKEN, served.SecretAccessKey, served.Token]);
 }
 
-// Sources under bun are the control, not a target: only the compiled binaries promise this.
-for (const target of runnableTargets().filter((t) => t.compiled)) {
+// Sources under bun are the control, not a target: only the compiled binaries promise this, and
+// the program the Deno binaries embed, which deno runs here without reading any configuration.
+for (const target of runnableTargets({ denoBundle: true }).filter((t) => t.compiled || t.bundled)) {
   test(`${target.name}: bunfig.toml and .env in the working directory change nothing in a credentials run`, async () => {
     reset();
     const fromEmpty = await runEpicac(target, [], { env: podEnv(true), cwd: empty });

@@ -62,7 +62,8 @@ for (const [name, finalBase] of Object.entries(FINAL_BASES)) {
       copies.includes(`--from=build /src/dist/epicac-bun-linux-\${TARGETARCH} ${IMAGE_BINARY}`),
       `COPY of the binary: ${copies.join(" | ")}`,
     );
-    const buildScript = read(join(ROOT, "scripts", "build"));
+    // scripts/build takes its targets' names from scripts/payload.sh.
+    const buildScript = read(join(ROOT, "scripts", "payload.sh"));
     for (const targetArch of ["amd64", "arm64"]) {
       assert.match(buildScript, new RegExp(`\\[bun-linux-${targetArch}\\]=`));
     }

@@ -1,6 +1,7 @@
 // scripts/build-inputs: the lines the release publishes as BUILD-INPUTS, in their order, each
-// matching what it names (versions, checksums, compile flags, the runtimes the compilers embed);
-// the same text from any directory and environment, with no path of this machine in it.
+// matching what it names (versions, checksums, bundle and compile flags, the runtimes the
+// compilers embed); the same text from any directory and environment, with no path of this
+// machine in it.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -29,10 +30,18 @@ const KEYS = [
   "bun build flags",
   "bun runtime for bun-linux-x64",
   "bun runtime for bun-linux-arm64",
+  "deno bundle flags",
+  "deno bundle's esbuild",
   "deno compile flags",
   "deno runtime for x86_64-unknown-linux-gnu",
   "deno runtime for aarch64-unknown-linux-gnu",
 ];
+
+/** The flags in one of scripts/' flag files, one per line. */
+function flagsIn(file: string): string[] {
+  return readFileSync(join(ROOT, file), "utf8").split("\n").map((line) => line.trim())
+    .filter((line) => line !== "" && !line.startsWith("#"));
+}
 
 function sha256(file: string): string {
   return createHash("sha256").update(readFileSync(file)).digest("hex");
@@ -106,7 +115,21 @@ test("scripts/build-inputs names the commit, the tools, the lockfile, the flags 
     );
   }
 
-  assert.equal(value("deno compile flags"), `--no-check ${DENO_PERMISSIONS.join(" ")}`);
+  assert.equal(
+    value("deno bundle flags"),
+    `DENO_CONDITIONS=module ${flagsIn("scripts/deno-bundle-flags").join(" ")}`,
+  );
+  // deno bundle's esbuild, which deno fetches from npm into its directory on the first bundle.
+  assert.match(
+    value("deno bundle's esbuild"),
+    /^(esbuild-\d+\.\d+\.\d+\S*|not in this machine's DENO_DIR)$/,
+  );
+  assert.equal(
+    value("deno compile flags"),
+    `${flagsIn("scripts/deno-compile-flags").join(" ")} ${
+      DENO_PERMISSIONS.join(" ")
+    } --include dist/deno-bundle`,
+  );
   for (const target of ["x86_64-unknown-linux-gnu", "aarch64-unknown-linux-gnu"]) {
     assert.match(
       value(`deno runtime for ${target}`),

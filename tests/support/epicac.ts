@@ -1,8 +1,9 @@
 // Runs epicac as a process, the way an AWS SDK does: from the sources under the runtime running
-// the tests, or as a compiled binary from dist/ (arm64 under qemu-user on other machines).
+// the tests, as the bundle the Deno binaries embed (under deno test), or as a compiled binary
+// from dist/ (arm64 under qemu-user on other machines).
 
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { arch, tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -21,6 +22,8 @@ export interface Target {
   emulated: boolean;
   /** A compiled binary from dist/, rather than the sources under a runtime. */
   compiled: boolean;
+  /** The program the Deno binaries embed (dist/deno-bundle), rather than the sources. */
+  bundled: boolean;
   /** The runtime that executes epicac. */
   runtime: "bun" | "deno";
 }
@@ -40,7 +43,34 @@ export function sourceTarget(): Target {
     command,
     emulated: false,
     compiled: false,
+    bundled: false,
     runtime: deno ? "deno" : "bun",
+  };
+}
+
+/**
+ * Under deno test, the program the Deno binaries embed: dist/deno-bundle, which scripts/build
+ * makes with `deno bundle` (make build writes it; it must be there, as the Bun binaries must),
+ * run by `deno run` with the binaries' permissions and, like them, no deno.json or package.json.
+ * A module that bundling drops or breaks fails here, even where no Deno binary can be built.
+ */
+export function denoBundleTarget(): Target | undefined {
+  const deno = (globalThis as RuntimeGlobals).Deno;
+  if (!deno) return undefined;
+  return {
+    name: "deno bundle",
+    command: [
+      deno.execPath(),
+      "run",
+      "--no-config",
+      "--no-prompt",
+      ...DENO_PERMISSIONS,
+      `${ROOT}dist/deno-bundle/main.js`,
+    ],
+    emulated: false,
+    compiled: false,
+    bundled: true,
+    runtime: "deno",
   };
 }
 
@@ -65,6 +95,7 @@ export function binaryTarget(runtime: "bun" | "deno", binaryArch: "amd64" | "arm
     skip,
     emulated,
     compiled: true,
+    bundled: runtime === "deno",
     runtime,
   };
 }
@@ -72,21 +103,40 @@ export function binaryTarget(runtime: "bun" | "deno", binaryArch: "amd64" | "arm
 /**
  * The targets that can run here. Test files iterate these; a binary that was not built is
  * reported once, as skipped, by tests/targets.test.ts (Deno skips a file's `after` hooks when
- * the file has a skipped test, so files with hooks must not register any).
+ * the file has a skipped test, so files with hooks must not register any). The Deno bundle
+ * (denoBundleTarget) is among them only with `denoBundle`, which the files that run the
+ * binaries' paths (each command, each module loaded on demand) ask for: elsewhere it would
+ * only repeat, at the cost of test time, what the sources already cover.
  */
-export function runnableTargets(): Target[] {
-  return allTargets().filter((target) => !target.skip);
+export function runnableTargets(options: { denoBundle?: boolean } = {}): Target[] {
+  return allTargets().filter((target) =>
+    !target.skip && (options.denoBundle || target.compiled || !target.bundled)
+  );
 }
 
-/** Every way epicac runs: the sources and the four binaries. */
+/** Every way epicac runs: the sources, the Deno bundle under deno test, and the four binaries. */
 export function allTargets(): Target[] {
+  const bundle = denoBundleTarget();
   return [
     sourceTarget(),
+    ...(bundle ? [bundle] : []),
     binaryTarget("bun", "amd64"),
     binaryTarget("bun", "arm64"),
     binaryTarget("deno", "amd64"),
     binaryTarget("deno", "arm64"),
   ];
+}
+
+/**
+ * One program path that runs `target`, for where a single path is expected (a credential_process
+ * line, `epicac config --binary`): a binary's own path, or a script in `dir` that runs its command.
+ */
+export function programOf(target: Target, dir: string): string {
+  if (target.command.length === 1) return target.command[0];
+  const file = join(dir, `${target.name.replace(/\W+/g, "-")}.sh`);
+  const words = target.command.map((word) => `'${word.replaceAll("'", `'\\''`)}'`);
+  writeFileSync(file, `#!/bin/sh\nexec ${words.join(" ")} "$@"\n`, { mode: 0o755 });
+  return file;
 }
 
 export interface RunResult {
