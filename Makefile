@@ -13,8 +13,15 @@ export DENO_NO_UPDATE_CHECK := 1
 SOURCES := $(shell find src -name '*.ts') package.json deno.json
 # The suite of make test: every test file but the release checks (tests/release/).
 SUITE = $(shell find tests -name '*.test.ts' -not -path 'tests/release/*' | sort)
+# The tooling's own tests: the benchmark, the scripts, the workflows, the examples.
+TOOLING = $(shell find tests/bench tests/scripts tests/ci tests/examples tests/e2e/examples \
+  tests/e2e/bench-run.test.ts -name '*.test.ts' | sort)
+# The product's unit tests: no build, no process of their own.
+UNIT = $(shell find tests -name '*.test.ts' -not -path 'tests/e2e/*' -not -path 'tests/release/*' \
+  -not -path 'tests/bench/*' -not -path 'tests/scripts/*' -not -path 'tests/ci/*' \
+  -not -path 'tests/examples/*' | sort)
 
-.PHONY: all tools deps build build-bun build-deno test unit test-loaded test-release check docs demo bench clean
+.PHONY: all tools deps build build-bun build-deno test unit tooling test-loaded test-release check docs demo bench clean
 
 all: build
 
@@ -68,9 +75,14 @@ test-release: deps
 	set -o pipefail; scripts/check-binaries | tee -a "$${GITHUB_STEP_SUMMARY:-/dev/null}"
 	scripts/test $$(find tests/release -name '*.test.ts' | sort)
 
-## unit: the unit tests only (no build, no other process), under both runtimes.
+## unit: the product's unit tests only (no build, no other process), under both runtimes.
 unit: deps
-	scripts/test $$(find tests -name '*.test.ts' -not -path 'tests/e2e/*' -not -path 'tests/release/*' | sort)
+	scripts/test $(UNIT)
+
+## tooling: the tests of the benchmark, the scripts, the workflows and the examples (make test
+## runs them too).
+tooling: build
+	scripts/test $(TOOLING)
 
 ## test-loaded: the same suite with every core kept busy (timed assertions must hold under load).
 test-loaded: build check

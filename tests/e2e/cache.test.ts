@@ -238,39 +238,43 @@ const cases: Case[] = [
     assert.equal(asked() - before, 1, "the agent is asked once");
     assert.equal(entries(cacheDir).length, 1);
   }],
-  ["50 processes starting at once make one STS call and print the same credentials", async (t) => {
-    const cacheDir = freshCacheDir();
-    const first = sts.requests.length;
-    const runs = await Promise.all(
-      Array.from(
-        { length: 50 },
-        () =>
-          runEpicac(t, [
-            "--assume",
-            DEST,
-            "--sts-endpoint",
-            sts.endpoint,
-            "--cache-dir",
-            cacheDir,
-            // Fifty processes under qemu on two cores start slowly: a generous deadline there.
-            "--deadline",
-            t.emulated ? "120" : "30",
-          ], {
-            env: env(),
-            killAfterMs: 300_000,
-          }),
-      ),
-    );
-    const docs = runs.map(parseSuccess);
-    assert.equal(sts.requests.length - first, 1, "STS calls");
-    assert.equal(new Set(docs.map((d) => d.AccessKeyId)).size, 1);
-    assert.equal(entries(cacheDir).length, 1);
-    assert.deepEqual(
-      readdirSync(cacheDir).filter((n) => !n.endsWith(".json")),
-      [],
-      "no lock or temporary file is left",
-    );
-  }],
+  [
+    "processes starting at once (50; 10 under qemu) make one STS call and print the same credentials",
+    async (t) => {
+      const cacheDir = freshCacheDir();
+      const first = sts.requests.length;
+      const runs = await Promise.all(
+        Array.from(
+          // Under qemu each start costs a second of both cores: ten still race for the lock.
+          { length: t.emulated ? 10 : 50 },
+          () =>
+            runEpicac(t, [
+              "--assume",
+              DEST,
+              "--sts-endpoint",
+              sts.endpoint,
+              "--cache-dir",
+              cacheDir,
+              // Processes under qemu on two cores start slowly: a generous deadline there.
+              "--deadline",
+              t.emulated ? "120" : "30",
+            ], {
+              env: env(),
+              killAfterMs: 300_000,
+            }),
+        ),
+      );
+      const docs = runs.map(parseSuccess);
+      assert.equal(sts.requests.length - first, 1, "STS calls");
+      assert.equal(new Set(docs.map((d) => d.AccessKeyId)).size, 1);
+      assert.equal(entries(cacheDir).length, 1);
+      assert.deepEqual(
+        readdirSync(cacheDir).filter((n) => !n.endsWith(".json")),
+        [],
+        "no lock or temporary file is left",
+      );
+    },
+  ],
 ];
 
 const NEEDS_ROOT = new Set([
@@ -278,8 +282,12 @@ const NEEDS_ROOT = new Set([
   "a cache directory owned by another user is never used: the run goes on uncached",
 ]);
 
-for (const target of runnableTargets({ denoBundle: true })) {
+/** Cases about the cache's logic, not the binary: the native binary's run is enough. */
+const NATIVE_ONLY = new Set(["every input that changes the result changes the key"]);
+
+for (const target of runnableTargets({ denoBundle: true, emulated: true })) {
   for (const [name, fn] of cases) {
+    if (target.emulated && NATIVE_ONLY.has(name)) continue;
     const skip = NEEDS_ROOT.has(name) && !IS_ROOT
       ? "needs root to chown files to another user"
       : undefined;

@@ -52,7 +52,7 @@ before(async () => {
 after(() => pod?.close());
 
 for (
-  const target of runnableTargets({ denoBundle: true }).filter((t) =>
+  const target of runnableTargets({ denoBundle: true, emulated: true }).filter((t) =>
     (t.compiled || t.bundled) && !t.emulated
   )
 ) {

@@ -25,7 +25,7 @@ before(async () => {
 
 after(() => pod?.close());
 
-for (const target of runnableTargets({ denoBundle: true }).filter((t) => !t.emulated)) {
+for (const target of runnableTargets({ denoBundle: true })) {
   test(`${target.name}: doctor warns of a credential_process profile where no shell is`, {
     skip: noShellSkip(),
   }, async () => {

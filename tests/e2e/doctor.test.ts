@@ -269,6 +269,6 @@ const cases: Case[] = [
   }],
 ];
 
-for (const target of runnableTargets({ denoBundle: true })) {
+for (const target of runnableTargets({ denoBundle: true, emulated: true })) {
   for (const [name, fn] of cases) test(`${target.name}: doctor ${name}`, () => fn(target));
 }

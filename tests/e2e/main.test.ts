@@ -423,7 +423,7 @@ const cases: Case[] = [
   }],
 ];
 
-for (const target of runnableTargets({ denoBundle: true })) {
+for (const target of runnableTargets({ denoBundle: true, emulated: true })) {
   for (const [name, fn] of cases) {
     test(`${target.name}: ${name}`, () => fn(target));
   }

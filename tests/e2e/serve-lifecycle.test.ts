@@ -193,6 +193,6 @@ const cases: [string, (t: Target) => Promise<void>][] = [
   }],
 ];
 
-for (const target of runnableTargets({ denoBundle: true }).filter((t) => !t.emulated)) {
+for (const target of runnableTargets({ denoBundle: true })) {
   for (const [name, fn] of cases) test(`${target.name}: serve ${name}`, () => fn(target));
 }

@@ -665,7 +665,7 @@ const smoke: Case = [
   },
 ];
 
-for (const target of runnableTargets({ denoBundle: true })) {
+for (const target of runnableTargets({ denoBundle: true, emulated: true })) {
   for (const [name, fn] of target.emulated ? [smoke] : cases) {
     test(`${target.name}: serve ${name}`, () => fn(target));
   }

@@ -115,7 +115,7 @@ const cases: Case[] = [
   ],
 ];
 
-for (const target of runnableTargets({ denoBundle: true })) {
+for (const target of runnableTargets({ denoBundle: true, emulated: true })) {
   for (const [name, fn, skip] of cases) {
     test(`${target.name}: streams: ${name}`, { skip: skip?.(target) }, () => fn(target));
   }

@@ -86,7 +86,11 @@ function assertSameRun(fromEmpty: RunResult, fromHostile: RunResult): void {
 
 // Sources under bun are the control, not a target: only the compiled binaries promise this, and
 // the program the Deno binaries embed, which deno runs here without reading any configuration.
-for (const target of runnableTargets({ denoBundle: true }).filter((t) => t.compiled || t.bundled)) {
+for (
+  const target of runnableTargets({ denoBundle: true, emulated: true }).filter((t) =>
+    t.compiled || t.bundled
+  )
+) {
   test(`${target.name}: bunfig.toml and .env in the working directory change nothing in a credentials run`, async () => {
     reset();
     const fromEmpty = await runEpicac(target, [], { env: podEnv(true), cwd: empty });

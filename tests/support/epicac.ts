@@ -101,16 +101,27 @@ export function binaryTarget(runtime: "bun" | "deno", binaryArch: "amd64" | "arm
 }
 
 /**
- * The targets that can run here. Test files iterate these; a binary that was not built is
- * reported once, as skipped, by tests/targets.test.ts (Deno skips a file's `after` hooks when
- * the file has a skipped test, so files with hooks must not register any). The Deno bundle
- * (denoBundleTarget) is among them only with `denoBundle`, which the files that run the
- * binaries' paths (each command, each module loaded on demand) ask for: elsewhere it would
- * only repeat, at the cost of test time, what the sources already cover.
+ * The targets that can run here, in this test runner's pass. Test files iterate these; a binary
+ * that was not built is reported once, as skipped, by tests/targets.test.ts (Deno skips a file's
+ * `after` hooks when the file has a skipped test, so files with hooks must not register any).
+ *
+ * Each program runs in one pass: the sources under both runtimes; the Bun binaries under bun
+ * test, the Deno bundle and binaries under deno test (which runs files in parallel). The Deno
+ * bundle is among them only with `denoBundle`, which the files that run the binaries' paths (each
+ * command, each module loaded on demand) ask for. A binary for the other architecture runs under
+ * qemu-user, twenty or more times slower: only where a file asks for it with `emulated`, its
+ * files about the binary itself (start-up, output, each command, the cache's locking); it is the
+ * same code as the native binary, which every file runs.
  */
-export function runnableTargets(options: { denoBundle?: boolean } = {}): Target[] {
+export function runnableTargets(
+  options: { denoBundle?: boolean; emulated?: boolean } = {},
+): Target[] {
+  const deno = (globalThis as RuntimeGlobals).Deno !== undefined;
   return allTargets().filter((target) =>
-    !target.skip && (options.denoBundle || target.compiled || !target.bundled)
+    !target.skip &&
+    (target.compiled ? (target.runtime === "deno") === deno : true) &&
+    (options.denoBundle || target.compiled || !target.bundled) &&
+    (options.emulated || !target.emulated)
   );
 }
 
