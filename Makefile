@@ -46,16 +46,18 @@ build-bun: deps
 build-deno: deps
 	scripts/build deno
 
-## check: type-check and lint the sources, tests and scripts; no import cycle in src/; the
+## check: type-check and lint the sources, tests and scripts; no import cycle in any of them; the
 ## module's documentation complete, its example type-checked; what JSR would get from deno
 ## publish (a dry run) is the module's files, README.md, LICENSE and deno.json, nothing else.
 check: deps
-	deno check src/ tests/ scripts/
-	deno check --doc src/mod.ts
+	deno check --quiet src/ tests/ scripts/
+	deno check --quiet --doc src/mod.ts
 	deno lint
 	deno fmt --check
 	deno doc --lint src/mod.ts
 	deno run --allow-read scripts/import-cycles.ts src
+	deno run --allow-read scripts/import-cycles.ts scripts
+	deno run --allow-read scripts/import-cycles.ts tests
 	deno run --allow-read --allow-run --allow-env scripts/check-publish.ts
 	deno run --allow-read scripts/docs.ts --check
 
