@@ -16,7 +16,8 @@ import { type ListenAddress, parseListen, parseProbeListen } from "../serve/list
 import { label, Metrics } from "../serve/metrics.ts";
 import { RouteCredentials } from "../serve/refresher.ts";
 import { buildRoutes } from "../serve/routes.ts";
-import { listen, type ServerLimits } from "../serve/server.ts";
+import { PROBE_LIMITS, SERVE_LIMITS } from "../serve/limits.ts";
+import { listen } from "../serve/server.ts";
 import type { HttpRequest } from "../serve/http1.ts";
 import type { CommandResult } from "./command.ts";
 
@@ -30,13 +31,6 @@ const FLAGS = {
   "no-default-route": { type: "boolean", default: false },
 } as const;
 
-/** Limits no client can lift (see http1.ts). */
-export const LIMITS_OF_SERVE: ServerLimits = {
-  headerTimeoutMs: 5000,
-  maxHeaderBytes: 8 * 1024,
-  idleTimeoutMs: 60_000,
-  maxConnections: 512,
-};
 /** SIGTERM to exit: requests in flight get this long. */
 const STOP_GRACE_MS = 4000;
 
@@ -141,10 +135,10 @@ export async function run(argv: string[], env: Env): Promise<CommandResult> {
         logEvent("request", { method: request.method, path: request.path.split("?")[0], status })
       : undefined,
   };
-  const server = setUp(() => listen(address, createHandler(handlerOptions), LIMITS_OF_SERVE));
+  const server = setUp(() => listen(address, createHandler(handlerOptions), SERVE_LIMITS));
   const probes = probeAddress &&
     setUp(() =>
-      listen(probeAddress, createHandler({ ...handlerOptions, probesOnly: true }), LIMITS_OF_SERVE)
+      listen(probeAddress, createHandler({ ...handlerOptions, probesOnly: true }), PROBE_LIMITS)
     );
   logEvent("started", {
     listen: shown(address, server.port),

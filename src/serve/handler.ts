@@ -29,6 +29,21 @@ const STATUS = {
 /** The paths that need no token. */
 const OPERATIONS = new Set(["/healthz", "/readyz", "/metrics"]);
 
+// The answers that never change are built once, bytes included (see cacheable()).
+const NOT_FOUND = cacheable(text(STATUS.notFound, "not found"));
+const WRONG_METHOD = cacheable({
+  ...text(STATUS.wrongMethod, "only GET and HEAD are allowed"),
+  headers: { "content-type": "text/plain; charset=utf-8", allow: "GET, HEAD" },
+});
+const HEALTHY = cacheable(text(STATUS.healthy, "ok"));
+const READY = cacheable(text(STATUS.ready, "ready"));
+const NO_TOKEN = cacheable(
+  text(STATUS.noToken, "Authorization header is missing: send the token of --token-file"),
+);
+const WRONG_TOKEN = cacheable(
+  text(STATUS.wrongToken, "Access Denied: the Authorization token is not this server's"),
+);
+
 export interface HandlerOptions {
   routes: RouteCredentials[];
   token: ServeToken;
@@ -51,15 +66,11 @@ export function createHandler(options: HandlerOptions): Handler {
     const path = query < 0 ? request.path : request.path.slice(0, query);
     const route = byPath.get(path);
     const target = route ? label(route) : OPERATIONS.has(path) ? path.slice(1) : "other";
-    if (!route && target === "other") {
-      return answer(request, target, text(STATUS.notFound, "not found"));
-    }
+    if (!route && target === "other") return answer(request, target, NOT_FOUND);
     if (request.method !== "GET" && request.method !== "HEAD") {
-      const refused = text(STATUS.wrongMethod, "only GET and HEAD are allowed");
-      refused.headers.allow = "GET, HEAD";
-      return answer(request, target, refused);
+      return answer(request, target, WRONG_METHOD);
     }
-    if (path === "/healthz") return answer(request, target, text(STATUS.healthy, "ok"));
+    if (path === "/healthz") return answer(request, target, HEALTHY);
     if (path === "/readyz") {
       return answer(request, target, readiness(options.routes, !options.probesOnly));
     }
@@ -80,12 +91,8 @@ function credentialsAnswer(
   token: ServeToken,
 ): HttpResponse {
   const presented = request.headers.get("authorization");
-  if (!presented) {
-    return text(STATUS.noToken, "Authorization header is missing: send the token of --token-file");
-  }
-  if (!token.matches(presented)) {
-    return text(STATUS.wrongToken, "Access Denied: the Authorization token is not this server's");
-  }
+  if (!presented) return NO_TOKEN;
+  if (!token.matches(presented)) return WRONG_TOKEN;
   const credentials = route.current();
   if (!credentials) {
     return text(
@@ -126,7 +133,7 @@ export function agentJson(c: Credentials): string {
 
 function readiness(routes: RouteCredentials[], withCauses: boolean): HttpResponse {
   const waiting = routes.filter((r) => !r.current());
-  if (waiting.length === 0) return text(STATUS.ready, "ready");
+  if (waiting.length === 0) return READY;
   const described = waiting.map((r) => `route ${label(r)}${withCauses ? `: ${r.cause()}` : ""}`);
   return text(STATUS.notReady, redact(`not ready: ${described.join("; ")}`));
 }
