@@ -5,12 +5,13 @@
 import process from "node:process";
 import type { Env } from "../env.ts";
 import { EpicacError, EXIT_OK, SetupError, UsageError } from "../errors.ts";
-import { debugEnabled, logDebugAsEvents, logEvent } from "../log.ts";
+import { debugEnabled, logEvent } from "../log.ts";
 import { checkRefreshWindow, DEFAULTS, limited } from "../options.ts";
 import { type Plan, planChain } from "../pipeline.ts";
 import { CHAIN_FLAGS, chainInput, FLAG_NAMES, parseFlags, seconds } from "../cli/flags.ts";
 import { prepareRequests } from "../cli/run.ts";
 import { loadServeToken, TOKEN_FILE_MODE } from "../serve/auth-token.ts";
+import { startEventLog } from "../serve/event-log.ts";
 import { createHandler } from "../serve/handler.ts";
 import { type ListenAddress, parseListen, parseProbeListen } from "../serve/listen.ts";
 import { label, Metrics } from "../serve/metrics.ts";
@@ -31,8 +32,9 @@ const FLAGS = {
   "no-default-route": { type: "boolean", default: false },
 } as const;
 
-/** SIGTERM to exit: requests in flight get this long. */
+/** SIGTERM to exit: requests in flight get this long, then the log what is left of a second. */
 const STOP_GRACE_MS = 4000;
+const LOG_FLUSH_MS = 500;
 
 export const HELP =
   `epicac serve: serve this pod's chained credentials on its loopback, in the EKS Pod
@@ -106,7 +108,7 @@ export async function run(argv: string[], env: Env): Promise<CommandResult> {
   }
   const plans: Plan[] = routes.map((route) => setUp(() => planChain(route.chain)));
   prepareRequests(values.debug);
-  logDebugAsEvents();
+  const eventLog = startEventLog();
   const token = await setUpAsync(() => loadServeToken(tokenFile));
 
   const refreshers = routes.map((route, i) =>
@@ -125,7 +127,7 @@ export async function run(argv: string[], env: Env): Promise<CommandResult> {
         }),
     })
   );
-  const metrics = new Metrics(refreshers);
+  const metrics = new Metrics(refreshers, () => eventLog.dropped);
   const handlerOptions = {
     routes: refreshers,
     token,
@@ -153,9 +155,9 @@ export async function run(argv: string[], env: Env): Promise<CommandResult> {
     const stop = (signal: string) => {
       logEvent("stopping", { signal });
       for (const refresher of refreshers) refresher.stop();
-      void Promise.all([server.stop(STOP_GRACE_MS), probes?.stop(STOP_GRACE_MS)]).then(() =>
-        resolve()
-      );
+      void Promise.all([server.stop(STOP_GRACE_MS), probes?.stop(STOP_GRACE_MS)])
+        .then(() => eventLog.flush(LOG_FLUSH_MS))
+        .then(resolve);
     };
     process.once("SIGTERM", () => stop("SIGTERM"));
     process.once("SIGINT", () => stop("SIGINT"));
