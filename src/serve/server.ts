@@ -1,10 +1,11 @@
 // The listening socket of `epicac serve`, on each runtime's own TCP API (Bun.listen, Deno.listen),
 // with the HTTP of http1.ts on every connection. At most maxConnections are open: a newcomer
-// beyond that closes the connection idle longest (or, none idle, the one busy longest, whose
-// request or answer the header or write timeout would soon end anyway), so that no client can
-// lock others out by holding connections. Every connection's deadlines are checked four times
-// a second. stop() closes the listener, lets requests that are arriving finish for a grace
-// period (answered with Connection: close), then closes every connection.
+// beyond that closes one of the connections of the client address holding the most, the one
+// idle longest (or, none idle, the one busy longest, whose request or answer the header or write
+// timeout would soon end anyway), so that no client can lock others out by holding connections,
+// and one that opens them as fast as it can mostly closes its own. Every connection's deadlines
+// are checked four times a second. stop() closes the listener, lets requests that are arriving
+// finish for a grace period (answered with Connection: close), then closes every connection.
 
 import { Connection, type ConnectionLimits, type Handler, type Socket } from "./http1.ts";
 import type { ListenAddress } from "./listen.ts";
@@ -21,6 +22,7 @@ export interface Server {
 
 interface BunSocket {
   data: BunConnection | undefined;
+  remoteAddress: string;
   write(bytes: Uint8Array): number;
   end(): void;
   terminate(): void;
@@ -48,6 +50,7 @@ interface RuntimeGlobals {
 }
 
 interface DenoConn {
+  remoteAddr: { hostname?: string };
   read(buffer: Uint8Array): Promise<number | null>;
   write(bytes: Uint8Array): Promise<number>;
   close(): void;
@@ -60,37 +63,40 @@ interface DenoListener extends AsyncIterable<DenoConn> {
 
 const SWEEP_MS = 250;
 
-/** The open connections of one listener: admitted within the cap, their deadlines swept. */
+/** The open connections of one listener, by client address: admitted within the cap, swept. */
 class Connections {
-  private readonly open = new Set<Connection>();
-  private readonly max: number;
+  private readonly open = new Map<Connection, string>();
   private readonly timer: ReturnType<typeof setInterval>;
 
-  constructor(maxConnections: number) {
-    this.max = maxConnections;
+  constructor(private readonly max: number) {
     this.timer = setInterval(() => {
       const now = Date.now();
-      for (const connection of this.open) connection.expireIfDue(now);
+      for (const connection of this.open.keys()) connection.expireIfDue(now);
     }, SWEEP_MS);
   }
 
-  /** Make room for one more: close the connection idle longest, else the one busy longest. */
-  admit(connection: Connection): void {
+  /** Make room for one more: of the address holding the most, close the one idle longest. */
+  admit(connection: Connection, address: string): void {
     if (this.open.size >= this.max) {
-      let victim = connection;
-      for (const c of this.open) {
-        if (
-          victim === connection || c.idle > victim.idle ||
-          (c.idle === victim.idle && c.since < victim.since)
-        ) {
-          victim = c;
-        }
+      const held = new Map<string, number>();
+      let most = address;
+      for (const a of this.open.values()) {
+        held.set(a, (held.get(a) ?? 0) + 1);
+        if (held.get(a)! > (held.get(most) ?? 0)) most = a;
       }
-      this.open.delete(victim);
-      if (victim.idle) victim.close();
-      else victim.destroy();
+      let victim: Connection | undefined;
+      for (const [c, a] of this.open) {
+        if (
+          a === most &&
+          (!victim || (c.idle && !victim.idle) ||
+            (c.idle === victim.idle && c.since < victim.since))
+        ) victim = c;
+      }
+      this.open.delete(victim!);
+      if (victim!.idle) victim!.close();
+      else victim!.destroy();
     }
-    this.open.add(connection);
+    this.open.set(connection, address);
   }
 
   remove(connection: Connection): void {
@@ -99,13 +105,13 @@ class Connections {
 
   /** Close idle connections at once; busy ones once answered, or when the grace ends. */
   async settle(graceMs: number): Promise<void> {
-    for (const connection of this.open) connection.finishAndClose();
+    for (const connection of this.open.keys()) connection.finishAndClose();
     const until = performance.now() + graceMs;
-    while ([...this.open].some((c) => !c.isClosed) && performance.now() < until) {
+    while ([...this.open.keys()].some((c) => !c.isClosed) && performance.now() < until) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     clearInterval(this.timer);
-    for (const connection of this.open) connection.destroy();
+    for (const connection of this.open.keys()) connection.destroy();
   }
 }
 
@@ -204,7 +210,7 @@ function listenBun(
       open(socket) {
         const connection = new BunConnection(socket, handler, limits);
         socket.data = connection;
-        open.admit(connection.http);
+        open.admit(connection.http, socket.remoteAddress);
       },
       data(socket, chunk) {
         socket.data?.http.receive(chunk);
@@ -352,7 +358,7 @@ function listenDeno(
           limits,
           () => open.remove(connection.http),
         );
-        open.admit(connection.http);
+        open.admit(connection.http, conn.remoteAddr.hostname ?? "");
         void connection.serve();
       }
     } catch {

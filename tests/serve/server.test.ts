@@ -39,8 +39,8 @@ interface Client {
 }
 
 /** A client connection recording what it receives and when the server closes it. */
-async function client(server: Server, read = true): Promise<Client> {
-  const socket = connect({ host: "127.0.0.1", port: server.port });
+async function client(server: Server, read = true, from = "127.0.0.1"): Promise<Client> {
+  const socket = connect({ host: "127.0.0.1", port: server.port, localAddress: from });
   let received = "";
   socket.on("error", () => {});
   if (read) socket.setEncoding("latin1").on("data", (d: string) => (received += d));
@@ -138,6 +138,33 @@ test("at the connection cap a newcomer closes the connection idle longest, not o
     for (const open of [d, e]) open.socket.write("Host: x\r\n\r\n");
     await answered(d, 2);
     await answered(e, 1);
+  } finally {
+    for (const c of clients) c.socket.destroy();
+    await server.stop(0);
+  }
+});
+
+test("at the cap, the connections closed are those of the address holding the most", async () => {
+  const { server } = start({ maxConnections: 3 });
+  const clients: Client[] = [];
+  try {
+    const mine = await client(server, true, "127.0.0.1");
+    clients.push(mine);
+    mine.socket.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    await answered(mine, 1);
+    // Another address opens connection after connection: it only ever closes its own.
+    for (let i = 0; i < 6; i++) {
+      const theirs = await client(server, true, "127.0.0.2");
+      clients.push(theirs);
+      await sleep(20);
+    }
+    const closedOfTheirs = await Promise.race([
+      Promise.all(clients.slice(1, 5).map((c) => c.closed)).then(() => true),
+      sleep(5000).then(() => false),
+    ]);
+    assert.ok(closedOfTheirs, "their four oldest were closed");
+    mine.socket.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    await answered(mine, 2);
   } finally {
     for (const c of clients) c.socket.destroy();
     await server.stop(0);
