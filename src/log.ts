@@ -9,6 +9,8 @@ import { redact } from "./redact.ts";
 let debugOn = false;
 /** A long-running command writes every line as a JSON event, --debug steps included. */
 let asEvents = false;
+/** Where event lines go: stderr at once, or the writer a long-running command gives. */
+let writeEvent = (line: string) => console.error(line);
 const started = performance.now();
 
 export function enableDebug(): void {
@@ -30,12 +32,22 @@ export function writeErrorLine(line: string): void {
 
 /** One JSON line for an event of a long-running command (serve), redacted like every line. */
 export function logEvent(event: string, fields: Record<string, unknown> = {}): void {
-  console.error(redact(JSON.stringify({ time: new Date().toISOString(), event, ...fields })));
+  writeEvent(eventLine(event, fields));
 }
 
-/** From now on, --debug steps are JSON event lines too (serve's log is all JSON). */
-export function logDebugAsEvents(): void {
+/** The line logEvent() writes. */
+export function eventLine(event: string, fields: Record<string, unknown> = {}): string {
+  return redact(JSON.stringify({ time: new Date().toISOString(), event, ...fields }));
+}
+
+/**
+ * From now on, --debug steps are JSON event lines too (serve's log is all JSON), and every
+ * event line goes to `write` (serve's writer that never blocks). The final error line of a
+ * failed run stays synchronous: it must be on stderr before the process exits.
+ */
+export function logEventsTo(write: (line: string) => void): void {
   asEvents = true;
+  writeEvent = write;
 }
 
 /** Whether --debug is on (serve's request lines are debug only). */

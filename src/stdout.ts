@@ -25,6 +25,9 @@ const HINT =
 
 /** Write `text` to stdout whole, or throw; `precious`: refuse the null device too. */
 export async function writeStdout(text: string, precious: boolean): Promise<void> {
+  // Nothing to write is no write: Bun.write of "" truncates a regular file, even one opened
+  // for appending (`>>log`), which would erase a log that serve's stdout shares.
+  if (text === "") return;
   const g = globalThis as RuntimeGlobals;
   try {
     if (g.Bun) {

@@ -5,7 +5,7 @@
 import process from "node:process";
 import type { Env } from "../env.ts";
 import { EpicacError, EXIT_OK, SetupError, UsageError } from "../errors.ts";
-import { debugEnabled, logDebugAsEvents, logEvent } from "../log.ts";
+import { debugEnabled, logEvent } from "../log.ts";
 import { REFRESH_BEFORE } from "../inputs/chain.ts";
 import { onOff, text } from "../inputs/input.ts";
 import { checkRefreshWindow } from "../options.ts";
@@ -15,13 +15,15 @@ import { CHAIN_FLAGS, chainSections } from "../cli/chain.ts";
 import { parseCommandLine } from "../cli/flags.ts";
 import { prepareRequests } from "../cli/run.ts";
 import { ServeToken, TOKEN_FILE_MODE, TOKEN_GRACE } from "../serve/auth-token.ts";
+import { startEventLog } from "../serve/event-log.ts";
 import { createHandler } from "../serve/handler.ts";
 import { LISTEN, PROBE_LISTEN, shown } from "../serve/listen.ts";
 import { label, Metrics } from "../serve/metrics.ts";
 import { RouteCredentials } from "../serve/refresher.ts";
+import { PROBE_LIMITS, SERVE_LIMITS } from "../serve/limits.ts";
 import { RefusalLog } from "../serve/refusals.ts";
 import { buildRoutes, ROUTE } from "../serve/routes.ts";
-import { listen, type ServerLimits } from "../serve/server.ts";
+import { listen } from "../serve/server.ts";
 import type { HttpRequest } from "../serve/http1.ts";
 import type { CommandResult } from "./command.ts";
 
@@ -51,17 +53,11 @@ export const INPUTS = {
   noDefaultRoute: NO_DEFAULT_ROUTE,
 };
 
-/** Limits no client can lift (see http1.ts). */
-export const LIMITS_OF_SERVE: ServerLimits = {
-  headerTimeoutMs: 5000,
-  maxHeaderBytes: 8 * 1024,
-  idleTimeoutMs: 60_000,
-  maxConnections: 512,
-};
 /** Refused requests are logged as a count, at most this often. */
 const REFUSALS_LOGGED_EVERY_MS = 10_000;
-/** SIGTERM to exit: requests in flight get this long. */
+/** SIGTERM to exit: requests in flight get this long, then the log what is left of a second. */
 const STOP_GRACE_MS = 4000;
+const LOG_FLUSH_MS = 500;
 
 export async function help(): Promise<string> {
   const { helpText } = await import("../cli/help.ts");
@@ -111,7 +107,7 @@ export async function run(argv: string[], env: Env): Promise<CommandResult> {
   }
   const plans: Plan[] = routes.map((route) => setUp(() => planChain(route.chain)));
   prepareRequests(values.debug);
-  logDebugAsEvents();
+  const eventLog = startEventLog();
   const token = setUp(() =>
     ServeToken.load(tokenFile, values.tokenGraceMs, {
       rotated: (graceEndsAt) =>
@@ -137,7 +133,7 @@ export async function run(argv: string[], env: Env): Promise<CommandResult> {
         }),
     });
   });
-  const metrics = new Metrics(refreshers);
+  const metrics = new Metrics(refreshers, () => eventLog.dropped);
   const refusals = new RefusalLog(
     REFUSALS_LOGGED_EVERY_MS,
     (counts) => logEvent("requests refused", counts),
@@ -153,11 +149,10 @@ export async function run(argv: string[], env: Env): Promise<CommandResult> {
       if (debug) logEvent("request", { method: request.method, target, status });
     },
   };
-
-  const server = setUp(() => listen(address, createHandler(handlerOptions), LIMITS_OF_SERVE));
+  const server = setUp(() => listen(address, createHandler(handlerOptions), SERVE_LIMITS));
   const probes = probeAddress &&
     setUp(() =>
-      listen(probeAddress, createHandler({ ...handlerOptions, probesOnly: true }), LIMITS_OF_SERVE)
+      listen(probeAddress, createHandler({ ...handlerOptions, probesOnly: true }), PROBE_LIMITS)
     );
   logEvent("started", {
     listen: shown(address, server.port),
@@ -177,9 +172,9 @@ export async function run(argv: string[], env: Env): Promise<CommandResult> {
       logEvent("stopping", { signal });
       refusals.flush();
       for (const refresher of refreshers) refresher.stop();
-      void Promise.all([server.stop(STOP_GRACE_MS), probes?.stop(STOP_GRACE_MS)]).then(() =>
-        resolve()
-      );
+      void Promise.all([server.stop(STOP_GRACE_MS), probes?.stop(STOP_GRACE_MS)])
+        .then(() => eventLog.flush(LOG_FLUSH_MS))
+        .then(resolve);
     };
     process.on("SIGTERM", () => stop("SIGTERM"));
     process.on("SIGINT", () => stop("SIGINT"));

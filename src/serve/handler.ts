@@ -7,7 +7,7 @@
 
 import { redact } from "../redact.ts";
 import { answerOf } from "./answer.ts";
-import { type Handler, type HttpRequest, type HttpResponse, text } from "./http1.ts";
+import { cacheable, type Handler, type HttpRequest, type HttpResponse, text } from "./http1.ts";
 import { label, type Metrics } from "./metrics.ts";
 import type { RouteCredentials } from "./refresher.ts";
 
@@ -27,6 +27,21 @@ const STATUS = {
 
 /** The paths that need no token. */
 const OPERATIONS = new Set(["/healthz", "/readyz", "/metrics"]);
+
+// The answers that never change are built once, bytes included (see cacheable()).
+const NOT_FOUND = cacheable(text(STATUS.notFound, "not found"));
+const WRONG_METHOD = cacheable({
+  ...text(STATUS.wrongMethod, "only GET and HEAD are allowed"),
+  headers: { "content-type": "text/plain; charset=utf-8", allow: "GET, HEAD" },
+});
+const HEALTHY = cacheable(text(STATUS.healthy, "ok"));
+const READY = cacheable(text(STATUS.ready, "ready"));
+const NO_TOKEN = cacheable(
+  text(STATUS.noToken, "Authorization header is missing: send the token of --token-file"),
+);
+const WRONG_TOKEN = cacheable(
+  text(STATUS.wrongToken, "Access Denied: the Authorization token is not this server's"),
+);
 
 export interface HandlerOptions {
   routes: RouteCredentials[];
@@ -54,15 +69,11 @@ export function createHandler(options: HandlerOptions): Handler {
     const path = query < 0 ? request.path : request.path.slice(0, query);
     const route = byPath.get(path);
     const target = route ? label(route) : OPERATIONS.has(path) ? path.slice(1) : "other";
-    if (!route && target === "other") {
-      return answer(request, target, text(STATUS.notFound, "not found"));
-    }
+    if (!route && target === "other") return answer(request, target, NOT_FOUND);
     if (request.method !== "GET" && request.method !== "HEAD") {
-      const refused = text(STATUS.wrongMethod, "only GET and HEAD are allowed");
-      refused.headers.allow = "GET, HEAD";
-      return answer(request, target, refused);
+      return answer(request, target, WRONG_METHOD);
     }
-    if (path === "/healthz") return answer(request, target, text(STATUS.healthy, "ok"));
+    if (path === "/healthz") return answer(request, target, HEALTHY);
     if (path === "/readyz") {
       // Why a route is not ready can quote what a peer said: only for those who hold the token.
       const presented = request.headers.get("authorization");
@@ -86,12 +97,8 @@ function credentialsAnswer(
   token: HandlerOptions["token"],
 ): HttpResponse {
   const presented = request.headers.get("authorization");
-  if (!presented) {
-    return text(STATUS.noToken, "Authorization header is missing: send the token of --token-file");
-  }
-  if (!token.matches(presented)) {
-    return text(STATUS.wrongToken, "Access Denied: the Authorization token is not this server's");
-  }
+  if (!presented) return NO_TOKEN;
+  if (!token.matches(presented)) return WRONG_TOKEN;
   const credentials = route.current();
   if (!credentials) {
     return text(
@@ -104,7 +111,7 @@ function credentialsAnswer(
 
 function readiness(routes: RouteCredentials[], withCauses: boolean): HttpResponse {
   const waiting = routes.filter((r) => !r.current());
-  if (waiting.length === 0) return text(STATUS.ready, "ready");
+  if (waiting.length === 0) return READY;
   const described = waiting.map((r) => `route ${label(r)}${withCauses ? `: ${r.cause()}` : ""}`);
   return text(STATUS.notReady, redact(`not ready: ${described.join("; ")}`));
 }

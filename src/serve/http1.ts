@@ -2,9 +2,12 @@
 // GET and HEAD requests without bodies, kept alive, one at a time per connection. It is this
 // small on purpose, so that every limit is epicac's own and holds under both runtimes: a request
 // must arrive whole (request line and headers) within a header timeout, in at most
-// maxHeaderBytes, and a connection that sends nothing is closed after an idle timeout. Bytes
-// come in through a runtime's socket (server.ts); here they are parsed and answered. Timeouts
-// are deadlines a server checks on a timer of its own (expireIfDue), not one timer per request.
+// maxHeaderBytes, and a connection that sends nothing is closed after an idle timeout. While an
+// answer waits for the client to take it, nothing more is parsed and the socket stops reading,
+// so a client that sends and never reads holds at most one answer and maxQueuedBytes of
+// requests, for at most the write timeout. Bytes come in through a runtime's socket
+// (server.ts); here they are parsed and answered. Timeouts are deadlines a server checks on a
+// timer of its own (expireIfDue), not one timer per request.
 
 /** What the handler sees of a request. Header names are lower case. */
 export interface HttpRequest {
@@ -28,13 +31,27 @@ export interface ConnectionLimits {
   maxHeaderBytes: number;
   /** A kept-alive connection with no request in progress is closed after this long. */
   idleTimeoutMs: number;
+  /** Output the kernel did not take, and requests held unparsed behind it: more closes. */
+  maxQueuedBytes: number;
+  /** An answer the client has not taken whole this long after it was queued closes. */
+  writeTimeoutMs: number;
 }
 
 /** What a connection needs from the runtime's socket. */
 export interface Socket {
-  write(bytes: Uint8Array): void;
-  /** Close after what was written has been sent. */
+  /**
+   * Send: what the kernel does not take now is queued, and sent as it can take it. Returns
+   * whether all went out at once; if not, the socket calls the connection's queued() with what
+   * the kernel left over, and drained() once the queue is empty.
+   */
+  write(bytes: Uint8Array): boolean;
+  /** Stop delivering the client's bytes (they wait in the kernel), until resume(). */
+  pause(): void;
+  resume(): void;
+  /** Close once what is queued has been sent. */
   end(): void;
+  /** Close now; what is queued is dropped. */
+  destroy(): void;
 }
 
 const REASONS: Record<number, string> = {
@@ -52,46 +69,148 @@ const REASONS: Record<number, string> = {
 };
 
 const encoder = new TextEncoder();
-const HEADER_END = "\r\n\r\n";
+const NOTHING = new Uint8Array(0);
+/** CR LF CR LF, the end of a request's head, is 4 bytes. */
+const HEAD_END_BYTES = 4;
 
-/** One client connection: requests parsed as bytes arrive, each answered in order. */
+/**
+ * One client connection: requests parsed as bytes arrive, each answered in order.
+ */
 export class Connection {
-  // Requests are ASCII; latin1 keeps one character per byte, so lengths are byte counts.
-  private buffer = "";
+  private readonly socket: Socket;
+  private readonly handler: Handler;
+  private readonly limits: ConnectionLimits;
+  /**
+   * The client's bytes not parsed yet: `input` from `start`. During receive() that is the
+   * runtime's chunk; after, a copy of what it left (runtimes reuse their buffers). Bytes, not a
+   * string: a flood of chunks never becomes strings bigger than one request's head.
+   */
+  private input: Uint8Array = NOTHING;
+  private start = 0;
+  /** Where, after `start`, the search for the end of the head resumes. */
+  private scanned = 0;
   /** When the connection is closed unless a request completes (or, idle, one starts). */
   private deadline = 0;
-  private deadlineStatus: number | undefined;
+  /** A request is arriving: its deadline is the header timeout, answered 408. */
+  private arriving = false;
+  /** An answer is queued unsent: nothing is parsed, and the socket is paused, until drained. */
+  private writing = false;
+  /** When the queued answer must have been taken; 0 while nothing is queued. */
+  private writeDeadline = 0;
+  /** No more requests are answered (ended or destroyed). */
   private closed = false;
   /** The server stops: answer the request arriving, if any, then close. */
   private closing = false;
+  /** Since when the connection has been idle, or busy, whichever it is now (see `idle`). */
+  since = Date.now();
 
-  constructor(
-    private readonly socket: Socket,
-    private readonly handler: Handler,
-    private readonly limits: ConnectionLimits,
-  ) {
+  constructor(socket: Socket, handler: Handler, limits: ConnectionLimits) {
+    this.socket = socket;
+    this.handler = handler;
+    this.limits = limits;
     this.arm();
   }
 
   /** Bytes from the client. */
   receive(chunk: Uint8Array): void {
     if (this.closed) return;
-    const wasIdle = this.buffer === "";
-    this.buffer += latin1(chunk);
-    if (wasIdle) this.arm();
-    for (;;) {
-      const end = this.buffer.indexOf(HEADER_END);
+    const wasIdle = this.idle;
+    this.input = this.unparsed === 0 ? chunk : concat(this.input.subarray(this.start), chunk);
+    this.start = 0;
+    if (!this.writing) {
+      if (wasIdle) this.arm();
+      this.answerBuffered();
+    }
+    this.keepRest(chunk);
+  }
+
+  /** The socket holds this many bytes the kernel did not take: too many closes. */
+  queued(bytes: number): void {
+    if (bytes > this.limits.maxQueuedBytes) this.destroy();
+  }
+
+  /** The socket sent everything that was queued. */
+  drained(): void {
+    this.writeDeadline = 0;
+    if (!this.writing || this.closed) return;
+    this.writing = false;
+    this.socket.resume();
+    this.arm();
+    this.answerBuffered();
+    this.keepRest();
+    if (this.closing && this.idle) this.close();
+  }
+
+  /** Close once what was written has been sent; no more requests are answered. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.end();
+  }
+
+  /** Close now (the client went away, or must go): nothing more is sent. */
+  destroy(): void {
+    this.closed = true;
+    this.writeDeadline = 0;
+    this.socket.destroy();
+  }
+
+  /** Close if a deadline has passed: 408 for a request still arriving; at once for a write. */
+  expireIfDue(now = Date.now()): void {
+    if (this.writeDeadline !== 0 && now >= this.writeDeadline) return this.destroy();
+    if (this.closed || this.writing || now < this.deadline) return;
+    if (this.arriving) this.fail(408, "request not received in time");
+    else this.close();
+  }
+
+  /** Close now if no request is in progress; else once it is answered (a stopping server). */
+  finishAndClose(): void {
+    this.closing = true;
+    if (this.idle) this.close();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** No request in progress: none arriving, no answer waiting to be taken. */
+  get idle(): boolean {
+    return this.unparsed === 0 && !this.writing && !this.closed;
+  }
+
+  private get unparsed(): number {
+    return this.input.byteLength - this.start;
+  }
+
+  /** Keep what is left unparsed as a copy of its own, within its bound; or nothing. */
+  private keepRest(chunk?: Uint8Array): void {
+    const rest = this.unparsed;
+    if (rest === 0 || this.closed) {
+      this.input = NOTHING;
+      this.start = 0;
+      return;
+    }
+    // Requests pipelined behind an answer the client has not taken: kept, up to a bound.
+    if (this.writing && rest > this.limits.maxQueuedBytes) return this.destroy();
+    if (this.input === chunk || this.start > 0) {
+      this.input = this.input.slice(this.start);
+      this.start = 0;
+    }
+  }
+
+  private answerBuffered(): void {
+    const limits = this.limits;
+    while (!this.writing && !this.closed) {
+      const end = headEnd(this.input, this.start + this.scanned);
+      const size = end < 0 ? this.unparsed : end + HEAD_END_BYTES - this.start;
+      if (size > limits.maxHeaderBytes) return this.fail(431, "request headers too large");
       if (end < 0) {
-        if (this.buffer.length > this.limits.maxHeaderBytes) {
-          return this.fail(431, "request headers too large");
-        }
+        this.scanned = Math.max(0, size - HEAD_END_BYTES + 1);
         return;
       }
-      if (end + HEADER_END.length > this.limits.maxHeaderBytes) {
-        return this.fail(431, "request headers too large");
-      }
-      const head = this.buffer.slice(0, end);
-      this.buffer = this.buffer.slice(end + HEADER_END.length);
+      const head = latin1(this.input.subarray(this.start, end));
+      this.start = end + HEAD_END_BYTES;
+      this.scanned = 0;
       const request = parse(head);
       if (typeof request === "string") return this.fail(400, request);
       const keepAlive = !this.closing &&
@@ -109,35 +228,13 @@ export class Connection {
     }
   }
 
-  /** The client went away, or the server stops: no more writes. */
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.socket.end();
-  }
-
-  /** Close the connection if its deadline has passed: 408 for a request still arriving. */
-  expireIfDue(now = Date.now()): void {
-    if (this.closed || now < this.deadline) return;
-    if (this.deadlineStatus) this.fail(this.deadlineStatus, "request not received in time");
-    else this.close();
-  }
-
-  /** Close now if no request is arriving; else once it is answered (a stopping server). */
-  finishAndClose(): void {
-    this.closing = true;
-    if (this.buffer === "") this.close();
-  }
-
-  get isClosed(): boolean {
-    return this.closed;
-  }
-
   /** The header timeout while a request is arriving, the idle timeout between requests. */
   private arm(): void {
-    const idle = this.buffer === "";
-    this.deadline = Date.now() + (idle ? this.limits.idleTimeoutMs : this.limits.headerTimeoutMs);
-    this.deadlineStatus = idle ? undefined : 408;
+    const arriving = this.unparsed > 0;
+    const now = Date.now();
+    if (arriving !== this.arriving) this.since = now;
+    this.arriving = arriving;
+    this.deadline = now + (arriving ? this.limits.headerTimeoutMs : this.limits.idleTimeoutMs);
   }
 
   private fail(status: number, message: string): void {
@@ -146,8 +243,13 @@ export class Connection {
   }
 
   private send(response: HttpResponse, head: boolean, keepAlive: boolean): void {
-    if (this.closed) return;
-    this.socket.write(encode(response, head, keepAlive));
+    if (this.closed || this.socket.write(encode(response, head, keepAlive)) || this.closed) {
+      return;
+    }
+    this.writing = true;
+    this.since = Date.now();
+    this.writeDeadline = this.since + this.limits.writeTimeoutMs;
+    this.socket.pause();
   }
 }
 
@@ -172,20 +274,19 @@ function encode(response: HttpResponse, head: boolean, keepAlive: boolean): Uint
   const framing = keepAlive ? "keepAlive" : "close";
   const cached = cache?.[framing];
   if (cached) return cached;
-  const body = encoder.encode(response.body);
+  const { body } = response;
+  // A printable ASCII body's length is its byte count; only a rare cause message may differ.
+  const length = PRINTABLE.test(body) ? body.length : encoder.encode(body).byteLength;
   let out = `HTTP/1.1 ${response.status} ${REASONS[response.status] ?? "Status"}\r\n`;
   for (const [name, value] of Object.entries(response.headers)) out += `${name}: ${value}\r\n`;
-  out += `content-length: ${body.byteLength}\r\nconnection: ${
-    keepAlive ? "keep-alive" : "close"
-  }\r\n\r\n`;
-  const headBytes = encoder.encode(out);
-  if (head || body.byteLength === 0) return headBytes;
-  const bytes = new Uint8Array(headBytes.byteLength + body.byteLength);
-  bytes.set(headBytes);
-  bytes.set(body, headBytes.byteLength);
+  out += `content-length: ${length}\r\nconnection: ${keepAlive ? "keep-alive" : "close"}\r\n\r\n`;
+  // One array per answer: a client flooding the server makes it build as little as possible.
+  const bytes = encoder.encode(head ? out : out + body);
   if (cache) cache[framing] = bytes;
   return bytes;
 }
+
+const PRINTABLE = /^[ -~\n]*$/;
 
 /** A plain-text answer, one line, as the Pod Identity agent gives its failures. */
 export function text(status: number, message: string): HttpResponse {
@@ -222,6 +323,22 @@ function parse(head: string): (HttpRequest & { version: string }) | string {
     return "a request body is not accepted";
   }
   return { method: line[1], path: line[2], version: line[3], headers };
+}
+
+/** Where CR LF CR LF starts in `bytes`, searching from `from`; -1 if nowhere yet. */
+function headEnd(bytes: Uint8Array, from: number): number {
+  const last = bytes.byteLength - HEAD_END_BYTES;
+  for (let cr = bytes.indexOf(13, from); cr >= 0 && cr <= last; cr = bytes.indexOf(13, cr + 1)) {
+    if (bytes[cr + 1] === 10 && bytes[cr + 2] === 13 && bytes[cr + 3] === 10) return cr;
+  }
+  return -1;
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const both = new Uint8Array(a.byteLength + b.byteLength);
+  both.set(a);
+  both.set(b, a.byteLength);
+  return both;
 }
 
 // windows-1252 as browsers define "latin1": one character per byte, so lengths are byte counts,

@@ -11,7 +11,11 @@ export class Metrics {
   /** Counts by target, then status: no string is built per request. */
   private readonly requests = new Map<Target, Map<number, number>>();
 
-  constructor(private readonly routes: RouteCredentials[]) {}
+  constructor(
+    private readonly routes: RouteCredentials[],
+    /** Log lines dropped because stderr's reader did not keep up (event-log.ts). */
+    private readonly logLinesDropped: () => number = () => 0,
+  ) {}
 
   /** Count one answered request; `target` is a route's label or a fixed name. */
   request(target: Target, status: number): void {
@@ -77,6 +81,11 @@ export class Metrics {
       "1 when the route holds valid credentials, else 0.",
       "gauge",
       (r) => r.usable() ? 1 : 0,
+    );
+    lines.push(
+      "# HELP epicac_log_lines_dropped_total Log lines dropped while stderr's reader did not keep up.",
+      "# TYPE epicac_log_lines_dropped_total counter",
+      `epicac_log_lines_dropped_total ${this.logLinesDropped()}`,
     );
     return lines.join("\n") + "\n";
   }

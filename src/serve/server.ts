@@ -1,10 +1,13 @@
 // The listening socket of `epicac serve`, on each runtime's own TCP API (Bun.listen, Deno.listen),
-// with the HTTP of http1.ts on every connection. Connections beyond maxConnections are answered
-// 503 and closed at once; every connection's deadline is checked four times a second. stop()
-// closes the listener, lets requests that are arriving finish for a grace period (answered with
-// Connection: close), then closes every connection.
+// with the HTTP of http1.ts on every connection. At most maxConnections are open: a newcomer
+// beyond that closes one of the connections of the client address holding the most, the one
+// idle longest (or, none idle, the one busy longest, whose request or answer the header or write
+// timeout would soon end anyway), so that no client can lock others out by holding connections,
+// and one that opens them as fast as it can mostly closes its own. Every connection's deadlines
+// are checked four times a second. stop() closes the listener, lets requests that are arriving
+// finish for a grace period (answered with Connection: close), then closes every connection.
 
-import { Connection, type ConnectionLimits, type Handler, text } from "./http1.ts";
+import { Connection, type ConnectionLimits, type Handler, type Socket } from "./http1.ts";
 import type { ListenAddress } from "./listen.ts";
 
 export interface ServerLimits extends ConnectionLimits {
@@ -19,8 +22,12 @@ export interface Server {
 
 interface BunSocket {
   data: BunConnection | undefined;
+  remoteAddress: string;
   write(bytes: Uint8Array): number;
   end(): void;
+  terminate(): void;
+  pause(): void;
+  resume(): void;
 }
 
 interface RuntimeGlobals {
@@ -43,6 +50,7 @@ interface RuntimeGlobals {
 }
 
 interface DenoConn {
+  remoteAddr: { hostname?: string };
   read(buffer: Uint8Array): Promise<number | null>;
   write(bytes: Uint8Array): Promise<number>;
   close(): void;
@@ -53,16 +61,58 @@ interface DenoListener extends AsyncIterable<DenoConn> {
   close(): void;
 }
 
-const BUSY = text(503, "too many connections");
 const SWEEP_MS = 250;
 
-/** Check every open connection's deadline on one timer, until stopped. */
-function sweep(connections: () => Iterable<Connection>): () => void {
-  const timer = setInterval(() => {
-    const now = Date.now();
-    for (const connection of connections()) connection.expireIfDue(now);
-  }, SWEEP_MS);
-  return () => clearInterval(timer);
+/** The open connections of one listener, by client address: admitted within the cap, swept. */
+class Connections {
+  private readonly open = new Map<Connection, string>();
+  private readonly timer: ReturnType<typeof setInterval>;
+
+  constructor(private readonly max: number) {
+    this.timer = setInterval(() => {
+      const now = Date.now();
+      for (const connection of this.open.keys()) connection.expireIfDue(now);
+    }, SWEEP_MS);
+  }
+
+  /** Make room for one more: of the address holding the most, close the one idle longest. */
+  admit(connection: Connection, address: string): void {
+    if (this.open.size >= this.max) {
+      const held = new Map<string, number>();
+      let most = address;
+      for (const a of this.open.values()) {
+        held.set(a, (held.get(a) ?? 0) + 1);
+        if (held.get(a)! > (held.get(most) ?? 0)) most = a;
+      }
+      let victim: Connection | undefined;
+      for (const [c, a] of this.open) {
+        if (
+          a === most &&
+          (!victim || (c.idle && !victim.idle) ||
+            (c.idle === victim.idle && c.since < victim.since))
+        ) victim = c;
+      }
+      this.open.delete(victim!);
+      if (victim!.idle) victim!.close();
+      else victim!.destroy();
+    }
+    this.open.set(connection, address);
+  }
+
+  remove(connection: Connection): void {
+    this.open.delete(connection);
+  }
+
+  /** Close idle connections at once; busy ones once answered, or when the grace ends. */
+  async settle(graceMs: number): Promise<void> {
+    for (const connection of this.open.keys()) connection.finishAndClose();
+    const until = performance.now() + graceMs;
+    while ([...this.open.keys()].some((c) => !c.isClosed) && performance.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    clearInterval(this.timer);
+    for (const connection of this.open.keys()) connection.destroy();
+  }
 }
 
 export function listen(address: ListenAddress, handler: Handler, limits: ServerLimits): Server {
@@ -73,44 +123,76 @@ export function listen(address: ListenAddress, handler: Handler, limits: ServerL
 }
 
 /** A Bun socket's writes: what the kernel did not take waits for the next drain. */
-class BunConnection {
+class BunConnection implements Socket {
+  private readonly socket: BunSocket;
   private pending: Uint8Array[] = [];
+  private pendingBytes = 0;
   private ending = false;
+  private gone = false;
   readonly http: Connection;
 
-  constructor(private readonly socket: BunSocket, handler: Handler, limits: ConnectionLimits) {
-    this.http = new Connection(
-      { write: (b) => this.write(b), end: () => this.end() },
-      handler,
-      limits,
-    );
+  constructor(socket: BunSocket, handler: Handler, limits: ConnectionLimits) {
+    this.socket = socket;
+    this.http = new Connection(this, handler, limits);
   }
 
-  write(bytes: Uint8Array): void {
-    if (this.pending.length > 0) {
-      this.pending.push(bytes);
-      return;
+  write(bytes: Uint8Array): boolean {
+    if (this.gone) return true;
+    if (this.pendingBytes === 0) {
+      const written = Math.max(0, this.socket.write(bytes));
+      if (written === bytes.byteLength) return true;
+      bytes = bytes.subarray(written);
     }
-    const written = this.socket.write(bytes);
-    if (written < bytes.byteLength) this.pending.push(bytes.subarray(Math.max(0, written)));
+    this.pending.push(bytes);
+    this.pendingBytes += bytes.byteLength;
+    this.http.queued(this.pendingBytes);
+    return false;
   }
 
   drain(): void {
-    while (this.pending.length > 0) {
+    while (this.pending.length > 0 && !this.gone) {
       const next = this.pending[0];
-      const written = this.socket.write(next);
+      const written = Math.max(0, this.socket.write(next));
+      this.pendingBytes -= written;
       if (written < next.byteLength) {
-        this.pending[0] = next.subarray(Math.max(0, written));
+        this.pending[0] = next.subarray(written);
         return;
       }
       this.pending.shift();
     }
-    if (this.ending) this.socket.end();
+    if (this.ending) this.close();
+    else this.http.drained();
+  }
+
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
   }
 
   end(): void {
     this.ending = true;
-    if (this.pending.length === 0) this.socket.end();
+    if (this.pendingBytes === 0) this.close();
+  }
+
+  destroy(): void {
+    if (this.gone) return;
+    this.gone = true;
+    this.socket.terminate();
+  }
+
+  /** The socket closed (by either side). */
+  closed(): void {
+    this.gone = true;
+    this.http.destroy();
+  }
+
+  private close(): void {
+    if (this.gone) return;
+    this.gone = true;
+    this.socket.end();
   }
 }
 
@@ -120,20 +202,15 @@ function listenBun(
   handler: Handler,
   limits: ServerLimits,
 ): Server {
-  const open = new Set<BunConnection>();
+  const open = new Connections(limits.maxConnections);
   const listener = bun.listen({
     hostname: address.hostname,
     port: address.port,
     socket: {
       open(socket) {
-        if (open.size >= limits.maxConnections) {
-          refuse((bytes) => socket.write(bytes));
-          socket.end();
-          return;
-        }
         const connection = new BunConnection(socket, handler, limits);
         socket.data = connection;
-        open.add(connection);
+        open.admit(connection.http, socket.remoteAddress);
       },
       data(socket, chunk) {
         socket.data?.http.receive(chunk);
@@ -143,24 +220,125 @@ function listenBun(
       },
       close(socket) {
         if (!socket.data) return;
-        socket.data.http.close();
-        open.delete(socket.data);
+        socket.data.closed();
+        open.remove(socket.data.http);
       },
       error(socket) {
-        socket.data?.http.close();
+        socket.data?.destroy();
       },
     },
   });
-  const stopSweeping = sweep(() => [...open].map((c) => c.http));
   return {
     port: listener.port,
     async stop(graceMs) {
       listener.stop(false);
-      await settle(() => [...open].map((c) => c.http), graceMs);
-      stopSweeping();
+      await open.settle(graceMs);
       listener.stop(true);
     },
   };
+}
+
+/** A Deno connection: reads stop while paused; writes go out in order, one at a time. */
+class DenoConnection implements Socket {
+  private readonly conn: DenoConn;
+  private readonly onGone: () => void;
+  private queue: Uint8Array[] = [];
+  private queuedBytes = 0;
+  private ending = false;
+  private gone = false;
+  private paused = false;
+  private wake: (() => void) | undefined;
+  readonly http: Connection;
+
+  constructor(conn: DenoConn, handler: Handler, limits: ConnectionLimits, onGone: () => void) {
+    this.conn = conn;
+    this.onGone = onGone;
+    this.http = new Connection(this, handler, limits);
+  }
+
+  /** Read and answer until the client leaves or the connection is closed. */
+  async serve(): Promise<void> {
+    const buffer = new Uint8Array(16 * 1024);
+    try {
+      for (;;) {
+        while (this.paused && !this.gone) {
+          await new Promise<void>((resolve) => (this.wake = resolve));
+        }
+        const n = this.gone ? null : await this.conn.read(buffer);
+        if (n === null) break;
+        this.http.receive(buffer.subarray(0, n));
+      }
+    } catch {
+      // Reset by the peer, or closed by us: either way this connection is done.
+    }
+    // The client finished sending: what is queued still goes out, then the connection closes.
+    this.http.close();
+  }
+
+  write(bytes: Uint8Array): boolean {
+    if (this.gone) return true;
+    this.queue.push(bytes);
+    this.queuedBytes += bytes.byteLength;
+    if (this.queue.length === 1) void this.flush();
+    return false;
+  }
+
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.wakeReader();
+  }
+
+  end(): void {
+    this.ending = true;
+    if (this.queuedBytes === 0) this.destroy();
+  }
+
+  destroy(): void {
+    if (this.gone) return;
+    this.gone = true;
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.wakeReader();
+    try {
+      this.conn.close();
+    } catch {
+      // Already closed.
+    }
+    this.http.destroy();
+    this.onGone();
+  }
+
+  private async flush(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const bytes = this.queue[0];
+        const written = await this.conn.write(bytes);
+        this.queuedBytes -= written;
+        if (written < bytes.byteLength) {
+          // The kernel's buffer is full: what it left over is held here.
+          this.queue[0] = bytes.subarray(written);
+          this.http.queued(this.queuedBytes);
+        } else {
+          this.queue.shift();
+        }
+      }
+    } catch {
+      return this.destroy();
+    }
+    if (this.gone) return;
+    if (this.ending) this.destroy();
+    else this.http.drained();
+  }
+
+  private wakeReader(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
 }
 
 function listenDeno(
@@ -170,86 +348,28 @@ function listenDeno(
   limits: ServerLimits,
 ): Server {
   const listener = deno.listen({ hostname: address.hostname, port: address.port });
-  const open = new Set<Connection>();
-  const serveOne = async (conn: DenoConn) => {
-    // Writes go out in order, each whole, one after another.
-    let writing = Promise.resolve();
-    const write = (bytes: Uint8Array) => {
-      writing = writing.then(async () => {
-        for (let offset = 0; offset < bytes.byteLength;) {
-          offset += await conn.write(bytes.subarray(offset));
-        }
-      }).catch(() => {});
-    };
-    if (open.size >= limits.maxConnections) {
-      refuse(write);
-      await writing;
-      conn.close();
-      return;
-    }
-    let closed = false;
-    const http = new Connection(
-      {
-        write,
-        end: () => {
-          void writing.then(() => {
-            if (!closed) conn.close();
-            closed = true;
-          });
-        },
-      },
-      handler,
-      limits,
-    );
-    open.add(http);
-    const buffer = new Uint8Array(16 * 1024);
-    try {
-      for (;;) {
-        const n = await conn.read(buffer);
-        if (n === null) break;
-        http.receive(buffer.slice(0, n));
-      }
-    } catch {
-      // Reset by the peer, or closed by us: either way this connection is done.
-    } finally {
-      open.delete(http);
-      http.close();
-    }
-  };
+  const open = new Connections(limits.maxConnections);
   (async () => {
     try {
-      for await (const conn of listener) void serveOne(conn);
+      for await (const conn of listener) {
+        const connection: DenoConnection = new DenoConnection(
+          conn,
+          handler,
+          limits,
+          () => open.remove(connection.http),
+        );
+        open.admit(connection.http, conn.remoteAddr.hostname ?? "");
+        void connection.serve();
+      }
     } catch {
       // The listener was closed.
     }
   })();
-  const stopSweeping = sweep(() => open);
   return {
     port: listener.addr.port,
     async stop(graceMs) {
       listener.close();
-      await settle(() => [...open], graceMs);
-      stopSweeping();
-      for (const connection of open) connection.close();
+      await open.settle(graceMs);
     },
   };
-}
-
-/** Close idle connections at once; busy ones once answered, or when the grace ends. */
-async function settle(connections: () => Connection[], graceMs: number): Promise<void> {
-  for (const connection of connections()) connection.finishAndClose();
-  const until = performance.now() + graceMs;
-  while (connections().some((c) => !c.isClosed) && performance.now() < until) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  for (const connection of connections()) connection.close();
-}
-
-function refuse(write: (bytes: Uint8Array) => unknown): void {
-  const body = new TextEncoder().encode(BUSY.body);
-  write(
-    new TextEncoder().encode(
-      `HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${body.byteLength}\r\nconnection: close\r\n\r\n${BUSY.body}`,
-    ),
-  );
 }

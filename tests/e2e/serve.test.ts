@@ -391,36 +391,53 @@ const cases: Case[] = [
     });
   }],
 
-  ["connections beyond the cap get 503 at once; the server recovers when they close", async (t) => {
-    await withServe(t, [], async (serving) => {
-      const held: Socket[] = [];
-      try {
-        for (let i = 0; i < MAX_CONNECTIONS; i++) {
-          const socket = request(serving.port);
-          socket.on("error", () => {});
-          held.push(socket);
-          await new Promise((resolve) => socket.once("connect", resolve));
-        }
-        // A full request on each, so that every one is known to the server.
-        await Promise.all(held.map((socket) =>
+  [
+    "at the connection cap a newcomer is answered: the connection idle longest is closed for it",
+    async (t) => {
+      await withServe(t, [], async (serving) => {
+        const held: Socket[] = [];
+        const closed: Socket[] = [];
+        const whenClosed = new Map<Socket, Promise<unknown>>();
+        const healthz = (socket: Socket) =>
           new Promise((resolve) => {
             socket.once("data", resolve);
             socket.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
-          })
-        ));
-        const extra = request(serving.port);
-        const answer = untilClosed(extra);
-        assert.match((await answer).text, /^HTTP\/1\.1 503 [^]*too many connections/);
-      } finally {
-        for (const socket of held) socket.destroy();
-      }
-      for (;;) {
-        const answer = await get(serving.url("/healthz")).catch(() => undefined);
-        if (answer?.status === 200) break;
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    });
-  }],
+          });
+        try {
+          for (let i = 0; i < MAX_CONNECTIONS; i++) {
+            const socket = request(serving.port);
+            socket.on("error", () => {});
+            whenClosed.set(socket, new Promise((resolve) => socket.on("close", resolve)));
+            socket.on("close", () => closed.push(socket));
+            held.push(socket);
+          }
+          // Each answered once; then all but the first two again: those two are idle longest.
+          await Promise.all(held.map(healthz));
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          await Promise.all(held.slice(2).map(healthz));
+          // Two newcomers, kept open: each is answered, and closes one of the two.
+          for (let i = 0; i < 2; i++) {
+            const newcomer = request(serving.port);
+            newcomer.on("error", () => {});
+            held.push(newcomer);
+            const answer = await new Promise<string>((resolve) => {
+              newcomer.setEncoding("utf8").once("data", resolve);
+              newcomer.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+            });
+            assert.match(answer, /^HTTP\/1\.1 200 [^]*\r\n\r\nok\n$/);
+          }
+          await Promise.all(held.slice(0, 2).map((socket) => whenClosed.get(socket)));
+          assert.deepEqual(
+            closed.map((socket) => held.indexOf(socket)).sort(),
+            [0, 1],
+            "only the two idle longest were closed",
+          );
+        } finally {
+          for (const socket of held) socket.destroy();
+        }
+      });
+    },
+  ],
 
   ["SIGTERM: the request arriving is finished, then it exits 0 within 5 s", async (t) => {
     await withServe(t, [], async (serving) => {

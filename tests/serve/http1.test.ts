@@ -1,32 +1,74 @@
 // src/serve/http1.ts with a socket that records what is written: requests parsed and answered
 // in order, kept alive or closed as asked, and every limit held: no body, one Authorization,
 // headers within their size, a request that trickles cut at the header timeout, an idle
-// connection closed.
+// connection closed, one request at a time while an answer waits, what is held for a client
+// that does not read bounded in bytes and in time.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cacheable, Connection, type HttpRequest, text } from "../../src/serve/http1.ts";
+import {
+  cacheable,
+  Connection,
+  type ConnectionLimits,
+  type HttpRequest,
+  type HttpResponse,
+  type Socket,
+  text,
+} from "../../src/serve/http1.ts";
 
-const LIMITS = { headerTimeoutMs: 5000, maxHeaderBytes: 1024, idleTimeoutMs: 60_000 };
+const LIMITS: ConnectionLimits = {
+  headerTimeoutMs: 5000,
+  maxHeaderBytes: 1024,
+  idleTimeoutMs: 60_000,
+  maxQueuedBytes: 4096,
+  writeTimeoutMs: 10_000,
+};
+
+/** A socket whose kernel takes every write, or (stalled) none. */
+class RecordingSocket implements Socket {
+  written: string[] = [];
+  sent: Uint8Array[] = [];
+  stalled = false;
+  paused = false;
+  ended = false;
+  destroyed = false;
+
+  write(bytes: Uint8Array): boolean {
+    this.sent.push(bytes);
+    this.written.push(new TextDecoder().decode(bytes));
+    return !this.stalled;
+  }
+  pause(): void {
+    this.paused = true;
+  }
+  resume(): void {
+    this.paused = false;
+  }
+  end(): void {
+    this.ended = true;
+  }
+  destroy(): void {
+    this.destroyed = true;
+  }
+}
+
+const recordingSocket = () => new RecordingSocket();
+
+const echo = (seen: HttpRequest[]) => (request: HttpRequest): HttpResponse => {
+  seen.push(request);
+  return {
+    status: 200,
+    headers: { "content-type": "text/plain" },
+    body: `you asked ${request.path}`,
+  };
+};
 
 function connection(limits = LIMITS) {
-  const written: string[] = [];
   const seen: HttpRequest[] = [];
-  let ended = false;
-  const socket = {
-    write: (bytes: Uint8Array) => void written.push(new TextDecoder().decode(bytes)),
-    end: () => void (ended = true),
-  };
-  const conn = new Connection(socket, (request) => {
-    seen.push(request);
-    return {
-      status: 200,
-      headers: { "content-type": "text/plain" },
-      body: `you asked ${request.path}`,
-    };
-  }, limits);
+  const socket = recordingSocket();
+  const conn = new Connection(socket, echo(seen), limits);
   const send = (text: string) => conn.receive(new TextEncoder().encode(text));
-  return { conn, send, written, seen, ended: () => ended };
+  return { conn, send, socket, written: socket.written, seen, ended: () => socket.ended };
 }
 
 const GET = (path: string, headers = "") => `GET ${path} HTTP/1.1\r\nHost: x\r\n${headers}\r\n`;
@@ -121,14 +163,11 @@ test("a request still arriving at its header timeout gets 408 and is closed; a c
 });
 
 test("a handler that throws is a 500, and the connection goes on", () => {
-  const written: string[] = [];
-  const conn = new Connection(
-    { write: (b) => void written.push(new TextDecoder().decode(b)), end: () => {} },
-    () => {
-      throw new Error("bug");
-    },
-    LIMITS,
-  );
+  const socket = recordingSocket();
+  const written = socket.written;
+  const conn = new Connection(socket, () => {
+    throw new Error("bug");
+  }, LIMITS);
   conn.receive(new TextEncoder().encode(GET("/x")));
   assert.match(written[0], /^HTTP\/1\.1 500 /);
   assert.equal(text(503, "x").body, "x\n");
@@ -152,17 +191,14 @@ test("a stopping server closes an idle connection at once, and a busy one once i
 });
 
 test("a cacheable answer is encoded once per framing and served as the same bytes", () => {
-  const sent: Uint8Array[] = [];
+  const socket = recordingSocket();
+  const sent = socket.sent;
   const answer = cacheable({
     status: 200,
     headers: { "content-type": "application/json" },
     body: "{}",
   });
-  const conn = new Connection(
-    { write: (bytes) => void sent.push(bytes), end: () => {} },
-    () => answer,
-    LIMITS,
-  );
+  const conn = new Connection(socket, () => answer, LIMITS);
   const send = (text: string) => conn.receive(new TextEncoder().encode(text));
   send(
     GET("/a") + GET("/b") + `HEAD /c HTTP/1.1\r\nHost: x\r\n\r\n` +
@@ -176,4 +212,97 @@ test("a cacheable answer is encoded once per framing and served as the same byte
     /content-length: 2\r\nconnection: keep-alive\r\n\r\n$/,
   );
   assert.match(new TextDecoder().decode(sent[3]), /connection: close\r\n\r\n\{\}$/);
+});
+
+test("one request at a time: while an answer waits unsent, nothing more is parsed and reading stops", () => {
+  const c = connection();
+  c.socket.stalled = true;
+  c.send(GET("/a") + GET("/b") + GET("/c"));
+  assert.deepEqual(c.seen.map((r) => r.path), ["/a"]);
+  assert.equal(c.socket.paused, true);
+  assert.equal(c.conn.idle, false, "busy while its answer waits");
+  c.send(GET("/d"));
+  assert.equal(c.seen.length, 1, "requests arriving meanwhile wait too");
+  c.socket.stalled = false;
+  c.conn.drained();
+  assert.deepEqual(c.seen.map((r) => r.path), ["/a", "/b", "/c", "/d"]);
+  assert.equal(c.socket.paused, false);
+  assert.equal(c.conn.idle, true);
+  assert.equal(c.written.length, 4);
+});
+
+test("requests held behind an unsent answer are bounded: past maxQueuedBytes the connection is dropped", () => {
+  const c = connection();
+  c.socket.stalled = true;
+  c.send(GET("/a"));
+  const one = GET("/pipelined");
+  const fits = Math.floor(LIMITS.maxQueuedBytes / one.length);
+  c.send(one.repeat(fits));
+  assert.equal(c.socket.destroyed, false, "within the bound");
+  c.send(one);
+  assert.equal(c.socket.destroyed, true);
+  assert.equal(c.conn.isClosed, true);
+  assert.equal(c.seen.length, 1);
+});
+
+test("output the kernel left over beyond maxQueuedBytes drops the connection", () => {
+  const c = connection();
+  c.socket.stalled = true;
+  c.send(GET("/a"));
+  c.conn.queued(LIMITS.maxQueuedBytes);
+  assert.equal(c.socket.destroyed, false);
+  c.conn.queued(LIMITS.maxQueuedBytes + 1);
+  assert.equal(c.socket.destroyed, true);
+});
+
+test("an answer not taken within the write timeout drops the connection; the other timeouts wait", () => {
+  const c = connection();
+  c.socket.stalled = true;
+  const at = Date.now();
+  c.send(GET("/a") + "GET /b HTTP/1.1\r\n");
+  c.conn.expireIfDue(at + LIMITS.headerTimeoutMs + 1);
+  assert.equal(c.socket.destroyed, false, "no header timeout while the answer before waits");
+  assert.equal(c.written.length, 1, "and no 408");
+  c.conn.expireIfDue(at + LIMITS.writeTimeoutMs + 1000);
+  assert.equal(c.socket.destroyed, true);
+
+  // The last answer of a connection (Connection: close) is held to the same deadline.
+  const last = connection();
+  last.socket.stalled = true;
+  last.send(GET("/a", "Connection: close\r\n"));
+  assert.equal(last.socket.ended, true);
+  last.conn.expireIfDue(Date.now() + LIMITS.writeTimeoutMs + 1000);
+  assert.equal(last.socket.destroyed, true);
+
+  // Once taken, the deadline is gone: the idle timeout applies again.
+  const taken = connection();
+  taken.socket.stalled = true;
+  taken.send(GET("/a"));
+  taken.conn.drained();
+  taken.conn.expireIfDue(Date.now() + LIMITS.writeTimeoutMs + 1000);
+  assert.equal(taken.socket.destroyed, false);
+  assert.equal(taken.socket.ended, false);
+});
+
+test("idle means no request in progress: since when is known, for the connection cap", () => {
+  const c = connection();
+  assert.equal(c.conn.idle, true);
+  const openedAt = c.conn.since;
+  c.send("GET /a HTTP/1.1\r\n");
+  assert.equal(c.conn.idle, false, "a request arriving");
+  assert.ok(c.conn.since >= openedAt);
+  c.send("\r\n");
+  assert.equal(c.conn.idle, true, "answered");
+  c.conn.close();
+  assert.equal(c.conn.idle, false, "a closed connection is not idle");
+});
+
+test("a stopping server lets an answer waiting to be taken go out, then closes", () => {
+  const c = connection();
+  c.socket.stalled = true;
+  c.send(GET("/a"));
+  c.conn.finishAndClose();
+  assert.equal(c.socket.ended, false);
+  c.conn.drained();
+  assert.equal(c.socket.ended, true);
 });

@@ -1,0 +1,172 @@
+// src/serve/server.ts on the runtime running the tests (Bun.listen under bun test, Deno.listen
+// under deno test), with real loopback sockets and limits small enough to reach: a client that
+// sends and never reads is no longer read, and is closed at the write timeout or the output cap;
+// at the connection cap a newcomer is admitted by closing the connection idle longest.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { connect, type Socket } from "node:net";
+import { type HttpRequest, text } from "../../src/serve/http1.ts";
+import { listen, type Server, type ServerLimits } from "../../src/serve/server.ts";
+import { flood } from "../support/misbehaving.ts";
+
+const LIMITS: ServerLimits = {
+  headerTimeoutMs: 5000,
+  maxHeaderBytes: 8 * 1024,
+  idleTimeoutMs: 60_000,
+  maxQueuedBytes: 64 * 1024,
+  writeTimeoutMs: 10_000,
+  maxConnections: 512,
+};
+/** The server checks deadlines this often (server.ts). */
+const SWEEP_MS = 250;
+const BIG_BODY = "x".repeat(8 * 1024 * 1024);
+
+/** A server answering `ok` (or 8 MiB on /big), counting the requests it parsed. */
+function start(limits: Partial<ServerLimits>) {
+  const seen: HttpRequest[] = [];
+  const server = listen({ hostname: "127.0.0.1", port: 0 }, (request) => {
+    seen.push(request);
+    return request.path === "/big" ? { status: 200, headers: {}, body: BIG_BODY } : text(200, "ok");
+  }, { ...LIMITS, ...limits });
+  return { server, seen };
+}
+
+interface Client {
+  socket: Socket;
+  received: () => string;
+  closed: Promise<number>;
+}
+
+/** A client connection recording what it receives and when the server closes it. */
+async function client(server: Server, read = true, from = "127.0.0.1"): Promise<Client> {
+  const socket = connect({ host: "127.0.0.1", port: server.port, localAddress: from });
+  let received = "";
+  socket.on("error", () => {});
+  if (read) socket.setEncoding("latin1").on("data", (d: string) => (received += d));
+  const closed = new Promise<number>((resolve) =>
+    socket.on("close", () => resolve(performance.now()))
+  );
+  await new Promise((resolve) => socket.once("connect", resolve));
+  if (!read) socket.pause();
+  return { socket, received: () => received, closed };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** How many requests the flood client pipelines (misbehaving-client.mjs). */
+const FLOOD_REQUESTS = 16 * 1024 * 1024 / "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".length;
+
+async function answered(c: Client, count: number): Promise<void> {
+  while ((c.received().match(/HTTP\/1\.1 200 /g) ?? []).length < count) await sleep(10);
+}
+
+test("a client that pipelines 16 MB and never reads is no longer read, and is closed at the write timeout", async () => {
+  const writeTimeoutMs = 4000;
+  // Only the write timeout may close it here: the bound on what is held is out of reach.
+  const { server, seen } = start({ writeTimeoutMs, maxQueuedBytes: 1024 * 1024 * 1024 });
+  const flooding = flood("127.0.0.1", server.port, "/healthz");
+  try {
+    await flooding.waitFor("connected");
+    // Answers flow until the kernel's buffers are full; then parsing stops.
+    let parsed = -1;
+    while (seen.length !== parsed) {
+      parsed = seen.length;
+      await sleep(500);
+    }
+    assert.ok(parsed < FLOOD_REQUESTS, `all ${parsed} requests parsed`);
+    await sleep(500);
+    assert.equal(seen.length, parsed, "nothing more is parsed while an answer waits");
+    // Meanwhile, others are answered.
+    const other = await client(server);
+    other.socket.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    await answered(other, 1);
+    other.socket.destroy();
+    const { ms } = await flooding.waitFor("closed", 30_000);
+    assert.ok(Number(ms) >= writeTimeoutMs - SWEEP_MS, `closed after ${ms} ms: too soon`);
+    assert.ok(Number(ms) < writeTimeoutMs * 4 + 2000, `closed only after ${ms} ms`);
+  } finally {
+    await flooding.stop();
+    await server.stop(0);
+  }
+});
+
+test("an answer the kernel cannot take, beyond maxQueuedBytes, closes the connection at once", async () => {
+  const { server, seen } = start({ writeTimeoutMs: 60_000 });
+  const flooding = flood("127.0.0.1", server.port, "/big");
+  try {
+    const { ms } = await flooding.waitFor("closed", 30_000);
+    assert.ok(Number(ms) < 30_000, `closed after ${ms} ms`);
+    assert.equal(seen.length, 1, "one request at a time: its answer was never taken");
+  } finally {
+    await flooding.stop();
+    await server.stop(0);
+  }
+});
+
+test("at the connection cap a newcomer closes the connection idle longest, not one mid-request", async () => {
+  const { server } = start({ maxConnections: 3 });
+  const clients: Client[] = [];
+  try {
+    // A: mid-request, and the oldest. B, then C: idle, B longer.
+    const a = await client(server);
+    a.socket.write("GET /healthz HTTP/1.1\r\n");
+    const b = await client(server);
+    await sleep(20);
+    const c = await client(server);
+    clients.push(a, b, c);
+    await sleep(50);
+    const d = await client(server);
+    clients.push(d);
+    await b.closed;
+    d.socket.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    await answered(d, 1);
+    // Now C is idle longest (D was answered after), and A still arriving.
+    await sleep(20);
+    const e = await client(server);
+    clients.push(e);
+    await c.closed;
+    // None idle (D and E mid-request, like A): the one busy longest, A, makes room.
+    d.socket.write("GET /healthz HTTP/1.1\r\n");
+    e.socket.write("GET /healthz HTTP/1.1\r\n");
+    await sleep(50);
+    const f = await client(server);
+    clients.push(f);
+    await a.closed;
+    f.socket.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    await answered(f, 1);
+    for (const open of [d, e]) open.socket.write("Host: x\r\n\r\n");
+    await answered(d, 2);
+    await answered(e, 1);
+  } finally {
+    for (const c of clients) c.socket.destroy();
+    await server.stop(0);
+  }
+});
+
+test("at the cap, the connections closed are those of the address holding the most", async () => {
+  const { server } = start({ maxConnections: 3 });
+  const clients: Client[] = [];
+  try {
+    const mine = await client(server, true, "127.0.0.1");
+    clients.push(mine);
+    mine.socket.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    await answered(mine, 1);
+    // Another address opens connection after connection: it only ever closes its own.
+    for (let i = 0; i < 6; i++) {
+      const theirs = await client(server, true, "127.0.0.2");
+      clients.push(theirs);
+      await sleep(20);
+    }
+    const closedOfTheirs = await Promise.race([
+      Promise.all(clients.slice(1, 5).map((c) => c.closed)).then(() => true),
+      sleep(5000).then(() => false),
+    ]);
+    assert.ok(closedOfTheirs, "their four oldest were closed");
+    mine.socket.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    await answered(mine, 2);
+  } finally {
+    for (const c of clients) c.socket.destroy();
+    await server.stop(0);
+  }
+});
