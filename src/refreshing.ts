@@ -69,6 +69,11 @@ export class Refreshing {
     return this.inflight !== undefined;
   }
 
+  /** Resolves once the refresh running now (if any) has ended, however it ended. */
+  settled(): Promise<void> {
+    return (this.inflight ?? Promise.resolve()).then(() => {}, () => {});
+  }
+
   /** Fetch now, unless a fetch is running: every caller shares that one. */
   refresh(): Promise<Credentials> {
     this.inflight ??= this.fetch()

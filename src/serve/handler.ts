@@ -59,11 +59,19 @@ export interface HandlerOptions {
 
 export function createHandler(options: HandlerOptions): Handler {
   const byPath = new Map(options.probesOnly ? [] : options.routes.map((r) => [r.route.path, r]));
-  const answer = (request: HttpRequest, target: string, response: HttpResponse) => {
+  const counted = (request: HttpRequest, target: string, response: HttpResponse) => {
     options.metrics.request(target, response.status);
     options.answered?.(request, target, response.status);
     return response;
   };
+  const answer = (
+    request: HttpRequest,
+    target: string,
+    response: HttpResponse | Promise<HttpResponse>,
+  ) =>
+    response instanceof Promise
+      ? response.then((r) => counted(request, target, r))
+      : counted(request, target, response);
   return (request) => {
     const query = request.path.indexOf("?");
     const path = query < 0 ? request.path : request.path.slice(0, query);
@@ -91,22 +99,26 @@ export function createHandler(options: HandlerOptions): Handler {
   };
 }
 
+/**
+ * The credentials held; with none usable, those of the refresh running now once it ends (after
+ * the wall clock jumped past their expiry, the first request gets new ones, not a 503).
+ */
 function credentialsAnswer(
   request: HttpRequest,
   route: RouteCredentials,
   token: HandlerOptions["token"],
-): HttpResponse {
+): HttpResponse | Promise<HttpResponse> {
   const presented = request.headers.get("authorization");
   if (!presented) return NO_TOKEN;
   if (!token.matches(presented)) return WRONG_TOKEN;
   const credentials = route.current();
-  if (!credentials) {
-    return text(
+  if (credentials) return answerOf(credentials);
+  return route.awaited().then((awaited) =>
+    awaited ? answerOf(awaited) : text(
       STATUS.noCredentials,
       redact(`no valid credentials for route ${label(route)}: ${route.cause()}`),
-    );
-  }
-  return answerOf(credentials);
+    )
+  );
 }
 
 function readiness(routes: RouteCredentials[], withCauses: boolean): HttpResponse {

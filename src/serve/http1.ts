@@ -14,6 +14,8 @@ export interface HttpRequest {
   method: string;
   path: string;
   headers: Map<string, string>;
+  /** The client's address, as the listener saw it. */
+  remote?: string;
 }
 
 export interface HttpResponse {
@@ -23,7 +25,11 @@ export interface HttpResponse {
   body: string;
 }
 
-export type Handler = (request: HttpRequest) => HttpResponse;
+/**
+ * An answer now, or later (epicac node asks the agent and STS first): until it comes, nothing
+ * more is parsed and the socket stops reading, as while an answer waits to be taken.
+ */
+export type Handler = (request: HttpRequest) => HttpResponse | Promise<HttpResponse>;
 
 export interface ConnectionLimits {
   /** From the first byte of a request to its last header line. */
@@ -95,6 +101,8 @@ export class Connection {
   private arriving = false;
   /** An answer is queued unsent: nothing is parsed, and the socket is paused, until drained. */
   private writing = false;
+  /** The handler's answer is still to come: likewise. */
+  private handling = false;
   /** When the queued answer must have been taken; 0 while nothing is queued. */
   private writeDeadline = 0;
   /** No more requests are answered (ended or destroyed). */
@@ -104,7 +112,12 @@ export class Connection {
   /** Since when the connection has been idle, or busy, whichever it is now (see `idle`). */
   since = Date.now();
 
-  constructor(socket: Socket, handler: Handler, limits: ConnectionLimits) {
+  constructor(
+    socket: Socket,
+    handler: Handler,
+    limits: ConnectionLimits,
+    private readonly remote?: string,
+  ) {
     this.socket = socket;
     this.handler = handler;
     this.limits = limits;
@@ -117,7 +130,7 @@ export class Connection {
     const wasIdle = this.idle;
     this.input = this.unparsed === 0 ? chunk : concat(this.input.subarray(this.start), chunk);
     this.start = 0;
-    if (!this.writing) {
+    if (!this.waiting) {
       if (wasIdle) this.arm();
       this.answerBuffered();
     }
@@ -134,11 +147,7 @@ export class Connection {
     this.writeDeadline = 0;
     if (!this.writing || this.closed) return;
     this.writing = false;
-    this.socket.resume();
-    this.arm();
-    this.answerBuffered();
-    this.keepRest();
-    if (this.closing && this.idle) this.close();
+    this.resume();
   }
 
   /** Close once what was written has been sent; no more requests are answered. */
@@ -158,7 +167,8 @@ export class Connection {
   /** Close if a deadline has passed: 408 for a request still arriving; at once for a write. */
   expireIfDue(now = Date.now()): void {
     if (this.writeDeadline !== 0 && now >= this.writeDeadline) return this.destroy();
-    if (this.closed || this.writing || now < this.deadline) return;
+    // A handler's answer is bounded by its own deadline (epicac node's chain), not here.
+    if (this.closed || this.waiting || now < this.deadline) return;
     if (this.arriving) this.fail(408, "request not received in time");
     else this.close();
   }
@@ -173,9 +183,23 @@ export class Connection {
     return this.closed;
   }
 
-  /** No request in progress: none arriving, no answer waiting to be taken. */
+  /** No request in progress: none arriving, none being answered, no answer waiting to be taken. */
   get idle(): boolean {
-    return this.unparsed === 0 && !this.writing && !this.closed;
+    return this.unparsed === 0 && !this.waiting && !this.closed;
+  }
+
+  /** An answer is still to come, or still to be taken: the socket is paused. */
+  private get waiting(): boolean {
+    return this.writing || this.handling;
+  }
+
+  /** Read and answer again, after an answer was taken or came. */
+  private resume(): void {
+    this.socket.resume();
+    this.arm();
+    this.answerBuffered();
+    this.keepRest();
+    if (this.closing && this.idle) this.close();
   }
 
   private get unparsed(): number {
@@ -190,8 +214,8 @@ export class Connection {
       this.start = 0;
       return;
     }
-    // Requests pipelined behind an answer the client has not taken: kept, up to a bound.
-    if (this.writing && rest > this.limits.maxQueuedBytes) return this.destroy();
+    // Requests pipelined behind an answer not sent or not taken: kept, up to a bound.
+    if (this.waiting && rest > this.limits.maxQueuedBytes) return this.destroy();
     if (this.input === chunk || this.start > 0) {
       this.input = this.input.slice(this.start);
       this.start = 0;
@@ -200,7 +224,7 @@ export class Connection {
 
   private answerBuffered(): void {
     const limits = this.limits;
-    while (!this.writing && !this.closed) {
+    while (!this.waiting && !this.closed) {
       const end = headEnd(this.input, this.start + this.scanned);
       const size = end < 0 ? this.unparsed : end + HEAD_END_BYTES - this.start;
       if (size > limits.maxHeaderBytes) return this.fail(431, "request headers too large");
@@ -213,19 +237,43 @@ export class Connection {
       this.scanned = 0;
       const request = parse(head);
       if (typeof request === "string") return this.fail(400, request);
+      request.remote = this.remote;
       const keepAlive = !this.closing &&
         (request.headers.get("connection") ?? "").toLowerCase() !== "close" &&
         request.version === "HTTP/1.1";
-      let response: HttpResponse;
+      let response: HttpResponse | Promise<HttpResponse>;
       try {
         response = this.handler(request);
       } catch {
-        response = text(500, "internal error");
+        response = INTERNAL_ERROR;
       }
-      this.send(response, request.method === "HEAD", keepAlive);
-      if (!keepAlive) return this.close();
+      if (response instanceof Promise) return this.answerLater(response, request, keepAlive);
+      this.answer(response, request, keepAlive);
+      if (this.closed) return;
       this.arm();
     }
+  }
+
+  /** An answer that comes later: the socket paused until it is sent. */
+  private answerLater(
+    pending: Promise<HttpResponse>,
+    request: HttpRequest,
+    keepAlive: boolean,
+  ): void {
+    this.handling = true;
+    this.since = Date.now();
+    this.socket.pause();
+    void pending.catch(() => INTERNAL_ERROR).then((response) => {
+      this.handling = false;
+      if (this.closed) return;
+      this.answer(response, request, keepAlive);
+      if (!this.closed && !this.writing) this.resume();
+    });
+  }
+
+  private answer(response: HttpResponse, request: HttpRequest, keepAlive: boolean): void {
+    this.send(response, request.method === "HEAD", keepAlive);
+    if (!keepAlive) this.close();
   }
 
   /** The header timeout while a request is arriving, the idle timeout between requests. */
@@ -297,6 +345,9 @@ export function text(status: number, message: string): HttpResponse {
   };
 }
 
+/** What a handler that failed in a way it did not foresee answers: the cause stays inside. */
+const INTERNAL_ERROR = text(500, "internal error");
+
 /** The request line and headers, or why they are refused. */
 function parse(head: string): (HttpRequest & { version: string }) | string {
   const lines = head.split("\r\n");
@@ -307,7 +358,8 @@ function parse(head: string): (HttpRequest & { version: string }) | string {
     const colon = header.indexOf(":");
     if (colon < 1 || /[\s]/.test(header.slice(0, colon))) return "malformed header";
     const name = header.slice(0, colon).toLowerCase();
-    const value = header.slice(colon + 1).trim();
+    // Optional whitespace is space and tab, nothing else (a no-break space is part of a value).
+    const value = header.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, "");
     if (headers.has(name)) {
       // A second Authorization (or length) could mean two things to two readers: refuse it.
       if (name === "authorization" || name === "content-length" || name === "host") {

@@ -71,6 +71,18 @@ export class RouteCredentials {
     return this.credentials.held();
   }
 
+  /**
+   * Usable credentials, waiting for the refresh that runs now when there are none (a request
+   * after the wall clock jumped past their expiry gets the new ones, not a 503); undefined when
+   * that refresh fails too.
+   */
+  async awaited(): Promise<Credentials | undefined> {
+    const now = this.current();
+    if (now || !this.credentials.refreshing()) return now;
+    await this.credentials.settled();
+    return this.credentials.held();
+  }
+
   /** Whether usable credentials are held (no refresh is started). */
   usable(): boolean {
     return this.credentials.held() !== undefined;

@@ -12,6 +12,8 @@ import type { ListenAddress } from "./listen.ts";
 
 export interface ServerLimits extends ConnectionLimits {
   maxConnections: number;
+  /** Connections one client address may hold: beyond, its own idle longest makes room. */
+  maxPerAddress?: number;
 }
 
 export interface Server {
@@ -68,35 +70,42 @@ class Connections {
   private readonly open = new Map<Connection, string>();
   private readonly timer: ReturnType<typeof setInterval>;
 
-  constructor(private readonly max: number) {
+  constructor(private readonly max: number, private readonly perAddress = Infinity) {
     this.timer = setInterval(() => {
       const now = Date.now();
       for (const connection of this.open.keys()) connection.expireIfDue(now);
     }, SWEEP_MS);
   }
 
-  /** Make room for one more: of the address holding the most, close the one idle longest. */
+  /**
+   * Make room for one more: over its address's own cap, close that address's connection idle
+   * longest; over the listener's, that of the address holding the most.
+   */
   admit(connection: Connection, address: string): void {
-    if (this.open.size >= this.max) {
-      const held = new Map<string, number>();
-      let most = address;
-      for (const a of this.open.values()) {
-        held.set(a, (held.get(a) ?? 0) + 1);
-        if (held.get(a)! > (held.get(most) ?? 0)) most = a;
-      }
-      let victim: Connection | undefined;
-      for (const [c, a] of this.open) {
-        if (
-          a === most &&
-          (!victim || (c.idle && !victim.idle) ||
-            (c.idle === victim.idle && c.since < victim.since))
-        ) victim = c;
-      }
-      this.open.delete(victim!);
-      if (victim!.idle) victim!.close();
-      else victim!.destroy();
+    const held = new Map<string, number>();
+    let most = address;
+    for (const a of this.open.values()) {
+      held.set(a, (held.get(a) ?? 0) + 1);
+      if (held.get(a)! > (held.get(most) ?? 0)) most = a;
     }
+    if ((held.get(address) ?? 0) >= this.perAddress) this.closeOneOf(address);
+    else if (this.open.size >= this.max) this.closeOneOf(most);
     this.open.set(connection, address);
+  }
+
+  /** Close the address's connection idle longest (none idle: busy longest). */
+  private closeOneOf(address: string): void {
+    let victim: Connection | undefined;
+    for (const [c, a] of this.open) {
+      if (
+        a === address &&
+        (!victim || (c.idle && !victim.idle) ||
+          (c.idle === victim.idle && c.since < victim.since))
+      ) victim = c;
+    }
+    this.open.delete(victim!);
+    if (victim!.idle) victim!.close();
+    else victim!.destroy();
   }
 
   remove(connection: Connection): void {
@@ -131,9 +140,9 @@ class BunConnection implements Socket {
   private gone = false;
   readonly http: Connection;
 
-  constructor(socket: BunSocket, handler: Handler, limits: ConnectionLimits) {
+  constructor(socket: BunSocket, handler: Handler, limits: ConnectionLimits, remote: string) {
     this.socket = socket;
-    this.http = new Connection(this, handler, limits);
+    this.http = new Connection(this, handler, limits, remote);
   }
 
   write(bytes: Uint8Array): boolean {
@@ -202,13 +211,13 @@ function listenBun(
   handler: Handler,
   limits: ServerLimits,
 ): Server {
-  const open = new Connections(limits.maxConnections);
+  const open = new Connections(limits.maxConnections, limits.maxPerAddress);
   const listener = bun.listen({
     hostname: address.hostname,
     port: address.port,
     socket: {
       open(socket) {
-        const connection = new BunConnection(socket, handler, limits);
+        const connection = new BunConnection(socket, handler, limits, socket.remoteAddress);
         socket.data = connection;
         open.admit(connection.http, socket.remoteAddress);
       },
@@ -253,7 +262,7 @@ class DenoConnection implements Socket {
   constructor(conn: DenoConn, handler: Handler, limits: ConnectionLimits, onGone: () => void) {
     this.conn = conn;
     this.onGone = onGone;
-    this.http = new Connection(this, handler, limits);
+    this.http = new Connection(this, handler, limits, conn.remoteAddr.hostname);
   }
 
   /** Read and answer until the client leaves or the connection is closed. */
@@ -348,7 +357,7 @@ function listenDeno(
   limits: ServerLimits,
 ): Server {
   const listener = deno.listen({ hostname: address.hostname, port: address.port });
-  const open = new Connections(limits.maxConnections);
+  const open = new Connections(limits.maxConnections, limits.maxPerAddress);
   (async () => {
     try {
       for await (const conn of listener) {

@@ -301,6 +301,21 @@ const cases: Case[] = [
   ],
 
   [
+    "after the wall clock jumps past the expiry, the next request waits for new credentials: no 503",
+    async (t) => {
+      const clock = new WallClock();
+      await withServe(t, ["--assume", DEST], async (serving) => {
+        await serving.waitForEvent("refreshed");
+        const first = credentialsOf(await get(serving.url(), serving.token()));
+        jump(clock, 62 * 60); // a resumed VM: expired, and no timer has fired
+        const next = credentialsOf(await get(serving.url(), serving.token()));
+        assert.notEqual(next.AccessKeyId, first.AccessKeyId);
+        assert.equal((await get(serving.url("/readyz"))).status, 200);
+      }, { clock });
+    },
+  ],
+
+  [
     "while refreshes fail the previous credentials are served; once expired, 503 with the cause",
     async (t) => {
       const clock = new WallClock();

@@ -26,6 +26,7 @@ function route(name: string, credentials?: Credentials): RouteCredentials {
   return {
     route: { name, path: name ? `/v1/credentials/${name}` : "/v1/credentials", chain: {} },
     current: () => credentials,
+    awaited: () => Promise.resolve(credentials),
     usable: () => credentials !== undefined,
     shortLived: 0,
     cause: () => `STS refused it, with the token ${TOKEN} echoed`,
@@ -46,14 +47,14 @@ function setUp(routes = [route("", CREDENTIALS), route("audit")], probesOnly = f
   const request = (method: string, path: string, authorization?: string) => {
     const headers = new Map<string, string>();
     if (authorization !== undefined) headers.set("authorization", authorization);
-    return handle({ method, path, headers } as HttpRequest);
+    return Promise.resolve(handle({ method, path, headers } as HttpRequest));
   };
   return { request, metrics };
 }
 
-test("a credentials request with the token gets the agent's JSON", () => {
+test("a credentials request with the token gets the agent's JSON", async () => {
   const { request } = setUp();
-  const answer = request("GET", "/v1/credentials", TOKEN);
+  const answer = await request("GET", "/v1/credentials", TOKEN);
   assert.equal(answer.status, 200);
   assert.equal(answer.headers["content-type"], "application/json");
   assert.deepEqual(JSON.parse(answer.body), {
@@ -63,10 +64,10 @@ test("a credentials request with the token gets the agent's JSON", () => {
     Expiration: "2030-01-01T12:00:00.000Z",
     AccountId: "222222222222",
   });
-  assert.equal(request("HEAD", "/v1/credentials?x=1", TOKEN).status, 200);
+  assert.equal((await request("HEAD", "/v1/credentials?x=1", TOKEN)).status, 200);
 });
 
-test("no token is 401, a wrong one 403, never a credential, in plain text", () => {
+test("no token is 401, a wrong one 403, never a credential, in plain text", async () => {
   const { request } = setUp();
   for (
     const [authorization, status] of [[undefined, 401], ["", 401], ["wrong", 403], [
@@ -74,46 +75,46 @@ test("no token is 401, a wrong one 403, never a credential, in plain text", () =
       403,
     ], [TOKEN.slice(1), 403]] as const
   ) {
-    const answer = request("GET", "/v1/credentials", authorization);
+    const answer = await request("GET", "/v1/credentials", authorization);
     assert.equal(answer.status, status, String(authorization));
     assert.equal(answer.headers["content-type"], "text/plain; charset=utf-8");
     assert.ok(!answer.body.includes("ASIA") && !answer.body.includes(TOKEN));
   }
 });
 
-test("a route without valid credentials is 503 with the cause, redacted", () => {
+test("a route without valid credentials is 503 with the cause, redacted", async () => {
   const { request } = setUp();
-  const answer = request("GET", "/v1/credentials/audit", TOKEN);
+  const answer = await request("GET", "/v1/credentials/audit", TOKEN);
   assert.equal(answer.status, 503);
   assert.match(answer.body, /^no valid credentials for route audit: STS refused it/);
   assert.ok(!answer.body.includes(TOKEN), "the token in a cause is masked");
 });
 
-test("other paths are 404, other methods 405 with Allow; probes and metrics need no token", () => {
+test("other paths are 404, other methods 405 with Allow; probes and metrics need no token", async () => {
   const { request } = setUp();
-  assert.equal(request("GET", "/v1/credentials/nope", TOKEN).status, 404);
-  assert.equal(request("GET", "/", TOKEN).status, 404);
-  const post = request("POST", "/v1/credentials", TOKEN);
+  assert.equal((await request("GET", "/v1/credentials/nope", TOKEN)).status, 404);
+  assert.equal((await request("GET", "/", TOKEN)).status, 404);
+  const post = await request("POST", "/v1/credentials", TOKEN);
   assert.equal(post.status, 405);
   assert.equal(post.headers.allow, "GET, HEAD");
-  assert.equal(request("GET", "/healthz").status, 200);
-  const ready = request("GET", "/readyz");
+  assert.equal((await request("GET", "/healthz")).status, 200);
+  const ready = await request("GET", "/readyz");
   assert.equal(ready.status, 503);
   assert.equal(ready.body, "not ready: route audit\n", "no cause without the token");
-  const told = request("GET", "/readyz", TOKEN);
+  const told = await request("GET", "/readyz", TOKEN);
   assert.match(
     told.body,
     /^not ready: route audit: STS refused it, with the token \[redacted\] echoed/,
   );
-  assert.equal(setUp([route("", CREDENTIALS)]).request("GET", "/readyz").body, "ready\n");
+  assert.equal((await setUp([route("", CREDENTIALS)]).request("GET", "/readyz")).body, "ready\n");
 });
 
-test("metrics count by configured route and status only; unknown paths are 'other'; no secret", () => {
+test("metrics count by configured route and status only; unknown paths are 'other'; no secret", async () => {
   const { request } = setUp();
-  request("GET", "/v1/credentials", TOKEN);
-  request("GET", "/v1/credentials", "wrong");
-  for (let i = 0; i < 100; i++) request("GET", `/random/${i}`, TOKEN);
-  const text = request("GET", "/metrics").body;
+  await request("GET", "/v1/credentials", TOKEN);
+  await request("GET", "/v1/credentials", "wrong");
+  for (let i = 0; i < 100; i++) await request("GET", `/random/${i}`, TOKEN);
+  const text = (await request("GET", "/metrics")).body;
   assert.match(text, /^epicac_requests_total\{target="default",status="200"\} 1$/m);
   assert.match(text, /^epicac_requests_total\{target="default",status="403"\} 1$/m);
   assert.match(text, /^epicac_requests_total\{target="other",status="404"\} 100$/m);
@@ -126,13 +127,13 @@ test("metrics count by configured route and status only; unknown paths are 'othe
   }
 });
 
-test("the probe listener serves probes and metrics only, and names unready routes without causes", () => {
+test("the probe listener serves probes and metrics only, and names unready routes without causes", async () => {
   const { request } = setUp([route("", CREDENTIALS), route("audit")], true);
-  assert.equal(request("GET", "/v1/credentials", TOKEN).status, 404);
-  assert.equal(request("GET", "/v1/credentials/audit", TOKEN).status, 404);
-  assert.equal(request("GET", "/healthz").status, 200);
-  assert.equal(request("GET", "/metrics").status, 200);
-  const ready = request("GET", "/readyz");
+  assert.equal((await request("GET", "/v1/credentials", TOKEN)).status, 404);
+  assert.equal((await request("GET", "/v1/credentials/audit", TOKEN)).status, 404);
+  assert.equal((await request("GET", "/healthz")).status, 200);
+  assert.equal((await request("GET", "/metrics")).status, 200);
+  const ready = await request("GET", "/readyz");
   assert.equal(ready.status, 503);
   assert.equal(ready.body, "not ready: route audit\n");
 });

@@ -306,3 +306,65 @@ test("a stopping server lets an answer waiting to be taken go out, then closes",
   c.conn.drained();
   assert.equal(c.socket.ended, true);
 });
+
+test("an answer that comes later: reading pauses, pipelined requests wait, then go on in order", async () => {
+  const seen: string[] = [];
+  const pending: ((r: HttpResponse) => void)[] = [];
+  const socket = recordingSocket();
+  const conn = new Connection(
+    socket,
+    (request) => {
+      seen.push(request.path);
+      return new Promise<HttpResponse>((resolve) => pending.push(resolve));
+    },
+    LIMITS,
+    "10.0.0.7",
+  );
+  conn.receive(new TextEncoder().encode(GET("/a") + GET("/b")));
+  assert.deepEqual(seen, ["/a"], "one request at a time");
+  assert.equal(socket.paused, true);
+  assert.equal(conn.idle, false);
+  conn.expireIfDue(Date.now() + LIMITS.idleTimeoutMs + 1);
+  assert.equal(socket.ended || socket.destroyed, false, "no timeout of its own while answering");
+  pending.shift()!(text(200, "first"));
+  await Promise.resolve();
+  await Promise.resolve();
+  assert.deepEqual(seen, ["/a", "/b"]);
+  pending.shift()!(text(200, "second"));
+  await Promise.resolve();
+  await Promise.resolve();
+  assert.equal(socket.paused, false);
+  assert.equal(conn.idle, true);
+  assert.match(socket.written[0], /first\n$/);
+  assert.match(socket.written[1], /second\n$/);
+});
+
+test("an answer that fails later is a 500; one that comes after the connection closed is dropped", async () => {
+  const socket = recordingSocket();
+  let reject!: (e: Error) => void;
+  const conn = new Connection(socket, () => new Promise((_, r) => (reject = r)), LIMITS);
+  conn.receive(new TextEncoder().encode(GET("/a")));
+  reject(new Error("with a secret inside"));
+  await new Promise((r) => setTimeout(r, 0));
+  assert.match(socket.written[0], /^HTTP\/1\.1 500 [^]*internal error\n$/);
+
+  const gone = recordingSocket();
+  let resolve!: (r: HttpResponse) => void;
+  const closed = new Connection(gone, () => new Promise((r) => (resolve = r)), LIMITS);
+  closed.receive(new TextEncoder().encode(GET("/a")));
+  closed.destroy();
+  resolve(text(200, "late"));
+  await new Promise((r) => setTimeout(r, 0));
+  assert.deepEqual(gone.written, []);
+});
+
+test("the client's address reaches the handler; optional whitespace is space and tab only", () => {
+  const seen: HttpRequest[] = [];
+  const conn = new Connection(recordingSocket(), echo(seen), LIMITS, "10.0.0.7");
+  // Header bytes are read one character each: 0xA0 is a no-break space.
+  const request = GET("/a", "Authorization: \t tok \t\r\nX-A: \u00a0v\u00a0\r\n");
+  conn.receive(Uint8Array.from(request, (c) => c.charCodeAt(0)));
+  assert.equal(seen[0].remote, "10.0.0.7");
+  assert.equal(seen[0].headers.get("authorization"), "tok");
+  assert.equal(seen[0].headers.get("x-a"), "\u00a0v\u00a0", "a no-break space is part of a value");
+});

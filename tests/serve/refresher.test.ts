@@ -80,6 +80,30 @@ test("a forward jump of the wall clock: the next request starts a refresh", asyn
   r.stop();
 });
 
+test("after a forward jump, a request awaits the refresh it started and gets its credentials", async () => {
+  const { route: r, clock, seen } = route(lasting(60 * MINUTE));
+  r.start();
+  await settle();
+  clock.jump(62 * MINUTE);
+  const awaited = await r.awaited();
+  assert.equal(seen.fetches, 2);
+  assert.equal(awaited, seen.refreshed[1].credentials, "the new credentials, not none");
+  r.stop();
+});
+
+test("a request awaiting a refresh that fails gets none, and does not wait for the retry", async () => {
+  let fail = false;
+  const { route: r, clock, seen } = route((n, c) => (fail ? denied() : lasting(60 * MINUTE)(n, c)));
+  r.start();
+  await settle();
+  fail = true;
+  clock.jump(62 * MINUTE);
+  assert.equal(await r.awaited(), undefined);
+  assert.equal(seen.fetches, 2, "one refresh awaited, the retry left to its timer");
+  assert.match(r.cause(), /expired at .* and the last refresh failed: sts:AssumeRole/);
+  r.stop();
+});
+
 test("a jump into the window: the request is served, and a refresh starts in the background", async () => {
   const { route: r, clock, seen } = route(lasting(60 * MINUTE));
   r.start();

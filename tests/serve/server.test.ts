@@ -170,3 +170,47 @@ test("at the cap, the connections closed are those of the address holding the mo
     await server.stop(0);
   }
 });
+
+test("past its own cap, an address closes its own connection idle longest, under the listener's cap", async () => {
+  const { server } = start({ maxConnections: 100, maxPerAddress: 2 });
+  const clients: Client[] = [];
+  try {
+    const other = await client(server, true, "127.0.0.1");
+    clients.push(other);
+    for (let i = 0; i < 4; i++) {
+      clients.push(await client(server, true, "127.0.0.3"));
+      await sleep(20);
+    }
+    const closedOldest = await Promise.race([
+      Promise.all(clients.slice(1, 3).map((c) => c.closed)).then(() => true),
+      sleep(5000).then(() => false),
+    ]);
+    assert.ok(closedOldest, "its two oldest were closed though the listener had room");
+    for (const c of [other, ...clients.slice(3)]) {
+      c.socket.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+      await answered(c, 1);
+    }
+  } finally {
+    for (const c of clients) c.socket.destroy();
+    await server.stop(0);
+  }
+});
+
+test("an answer that comes later is sent when it comes, and the client's address is known", async () => {
+  const remotes: (string | undefined)[] = [];
+  const server = listen({ hostname: "127.0.0.1", port: 0 }, async (request) => {
+    remotes.push(request.remote);
+    await sleep(50);
+    return text(200, `later ${request.path}`);
+  }, LIMITS);
+  const c = await client(server, true, "127.0.0.4");
+  try {
+    c.socket.write("GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n");
+    await answered(c, 2);
+    assert.match(c.received(), /later \/a\n[^]*later \/b\n$/);
+    assert.match(String(remotes[0]), /^(::ffff:)?127\.0\.0\.4$/);
+  } finally {
+    c.socket.destroy();
+    await server.stop(0);
+  }
+});
