@@ -4,7 +4,7 @@
 // - env: only what epicac and the AWS SDK for JavaScript read. The proxy and TLS variables are
 //   listed because epicac removes them from its own environment (src/http/ignored-variables.ts); the home
 //   variables and _X_AMZN_TRACE_ID are read by the SDK when --assume loads it; PATH by doctor,
-//   to find a credential_process program.
+//   to find a credential_process program; NODE_NAME by epicac node (the downward API's).
 // - sys: the hostname (the default session name), the OS release (the SDK's user agent) and
 //   the uid (the cache checks who owns its files).
 // - net: unscoped, because an https endpoint may be any host and loopback ports vary.
@@ -23,6 +23,7 @@ const ENV = [
   "HOMEPATH",
   "HOMEDRIVE",
   "_X_AMZN_TRACE_ID",
+  "NODE_NAME",
   ...IGNORED_VARIABLES,
 ];
 

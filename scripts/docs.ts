@@ -10,11 +10,13 @@ import { CHAIN_FLAGS } from "../src/cli/chain.ts";
 import * as config from "../src/commands/config.ts";
 import * as credentials from "../src/commands/credentials.ts";
 import * as doctor from "../src/commands/doctor.ts";
+import * as node from "../src/commands/node.ts";
 import * as serve from "../src/commands/serve.ts";
 import { CHECKS } from "../src/doctor/check-list.ts";
 import { CHAIN_INPUTS, REFRESH_BEFORE } from "../src/inputs/chain.ts";
 import { COMMAND_LINE, type Input, MODULE } from "../src/inputs/input.ts";
 import { flagUsage } from "../src/cli/help.ts";
+import { ROUTE_INPUTS } from "../src/node/routes-file.ts";
 
 type AnyInputs = Record<string, Input<unknown>>;
 
@@ -69,6 +71,8 @@ export const BLOCKS: Record<string, () => string> = {
   "flags:credentials": () => flagTable(own(credentials.INPUTS)),
   "flags:doctor": () => flagTable(own(doctor.INPUTS)),
   "flags:serve": () => flagTable(own(serve.INPUTS)),
+  "flags:node": () => flagTable(Object.values(node.INPUTS) as Input<unknown>[]),
+  "options:routes": () => optionTable(Object.values(ROUTE_INPUTS) as Input<unknown>[]),
   "flags:config": () => flagTable(Object.values(config.INPUTS) as Input<unknown>[]),
   "options:module": () =>
     optionTable([...Object.values(CHAIN_INPUTS), REFRESH_BEFORE] as Input<unknown>[]),

@@ -1,7 +1,7 @@
-// epicac's entry point: pick the command (the credentials command by default; doctor, config and
-// serve are loaded only when asked for, so the default path loads nothing it does not run), run it,
-// write its output on stdout, and exit with the code errors.ts assigns. Failures end with one
-// redacted line on stderr.
+// epicac's entry point: pick the command (the credentials command by default; doctor, config,
+// serve and node are loaded only when asked for, so the default path loads nothing it does not
+// run), run it, write its output on stdout, and exit with the code errors.ts assigns. Failures end
+// with one redacted line on stderr.
 
 import process from "node:process";
 import { run as credentials } from "./commands/credentials.ts";
@@ -14,6 +14,7 @@ const SUBCOMMANDS: Record<string, () => Promise<Command>> = {
   doctor: () => import("./commands/doctor.ts"),
   config: () => import("./commands/config.ts"),
   serve: () => import("./commands/serve.ts"),
+  node: () => import("./commands/node.ts"),
 };
 
 try {

@@ -4,7 +4,7 @@
 
 import process from "node:process";
 import type { Env } from "../env.ts";
-import { EpicacError, EXIT_OK, SetupError, UsageError } from "../errors.ts";
+import { EXIT_OK, UsageError } from "../errors.ts";
 import { debugEnabled, logEvent } from "../log.ts";
 import { REFRESH_BEFORE } from "../inputs/chain.ts";
 import { onOff, text } from "../inputs/input.ts";
@@ -26,6 +26,7 @@ import { buildRoutes, ROUTE } from "../serve/routes.ts";
 import { listen } from "../serve/server.ts";
 import type { HttpRequest } from "../serve/http1.ts";
 import type { CommandResult } from "./command.ts";
+import { setUp } from "./set-up.ts";
 
 const TOKEN_FILE = text({
   flag: "token-file",
@@ -58,6 +59,8 @@ const REFUSALS_LOGGED_EVERY_MS = 10_000;
 /** SIGTERM to exit: requests in flight get this long, then the log what is left of a second. */
 const STOP_GRACE_MS = 4000;
 const LOG_FLUSH_MS = 500;
+/** What to check when --listen or --probe-listen cannot be bound. */
+const LISTEN_HINT = "pick another --listen port, free on the pod's loopback";
 
 export async function help(): Promise<string> {
   const { helpText } = await import("../cli/help.ts");
@@ -105,7 +108,7 @@ export async function run(argv: string[], env: Env): Promise<CommandResult> {
   for (const route of routes) {
     checkRefreshWindow(route.chain, refreshBeforeMs, "every refresh would already be due");
   }
-  const plans: Plan[] = routes.map((route) => setUp(() => planChain(route.chain)));
+  const plans: Plan[] = routes.map((route) => setUp(() => planChain(route.chain), LISTEN_HINT));
   prepareRequests(values.debug);
   const eventLog = startEventLog();
   const token = setUp(() =>
@@ -113,8 +116,7 @@ export async function run(argv: string[], env: Env): Promise<CommandResult> {
       rotated: (graceEndsAt) =>
         logEvent("token rotated", { tokenFile, previousAcceptedUntil: graceEndsAt.toISOString() }),
       refused: (problem) => logEvent("token file refused", { tokenFile, problem }),
-    })
-  );
+    }), LISTEN_HINT);
 
   const refreshers: RouteCredentials[] = routes.map((route, i) => {
     return new RouteCredentials(route, plans[i], refreshBeforeMs, {
@@ -149,10 +151,15 @@ export async function run(argv: string[], env: Env): Promise<CommandResult> {
       if (debug) logEvent("request", { method: request.method, target, status });
     },
   };
-  const server = setUp(() => listen(address, createHandler(handlerOptions), SERVE_LIMITS));
+  const server = setUp(
+    () => listen(address, createHandler(handlerOptions), SERVE_LIMITS),
+    LISTEN_HINT,
+  );
   const probes = probeAddress &&
-    setUp(() =>
-      listen(probeAddress, createHandler({ ...handlerOptions, probesOnly: true }), PROBE_LIMITS)
+    setUp(
+      () =>
+        listen(probeAddress, createHandler({ ...handlerOptions, probesOnly: true }), PROBE_LIMITS),
+      LISTEN_HINT,
     );
   logEvent("started", {
     listen: shown(address, server.port),
@@ -183,27 +190,4 @@ export async function run(argv: string[], env: Env): Promise<CommandResult> {
     for (const signal of ["SIGUSR1", "SIGUSR2", "SIGALRM"] as const) process.on(signal, () => {});
   });
   return { output: "", credentials: false, exitCode: EXIT_OK };
-}
-
-/** A failure to start as set up is exit 2 (a usage error stays one). */
-function setUp<T>(step: () => T): T {
-  try {
-    return step();
-  } catch (error) {
-    throw asSetupError(error);
-  }
-}
-
-function asSetupError(error: unknown): unknown {
-  if (error instanceof UsageError || !(error instanceof EpicacError)) {
-    const code = (error as { code?: string }).code;
-    if (code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL") {
-      return new SetupError(
-        `cannot listen: ${code}`,
-        "pick another --listen port, free on the pod's loopback",
-      );
-    }
-    return error;
-  }
-  return new SetupError(error.message, error.hint);
 }

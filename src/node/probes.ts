@@ -3,13 +3,14 @@
 // /metrics for Prometheus. None needs a token, and none says anything secret.
 
 import { type HttpRequest, type HttpResponse, text } from "../serve/http1.ts";
+import type { BindState } from "./binder.ts";
 import type { NodeMetrics } from "./metrics.ts";
 
 export interface Listening {
   /** Each --listen address, and whether it is bound now (or why not). */
-  state(): { address: string; bound: boolean; problem?: string }[];
+  state(): BindState[];
   /** How often an address was found in use by something else. */
-  inUse: number;
+  inUse(): number;
 }
 
 export function createProbeHandler(listening: Listening, metrics: NodeMetrics) {
@@ -41,7 +42,7 @@ export function createProbeHandler(listening: Listening, metrics: NodeMetrics) {
           ...bound,
           "# HELP epicac_address_in_use_total Binds refused because something else holds the address.",
           "# TYPE epicac_address_in_use_total counter",
-          `epicac_address_in_use_total ${listening.inUse}`,
+          `epicac_address_in_use_total ${listening.inUse()}`,
         ].join("\n") + "\n",
       };
     }

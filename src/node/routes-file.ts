@@ -55,7 +55,7 @@ export const FIXED_IDENTITY = onOff({
   help: "Allow a fixed sessionName or sourceIdentity, which hides which pod acted in CloudTrail.",
 });
 
-const ROUTE_INPUTS = {
+export const ROUTE_INPUTS = {
   assume: ASSUME,
   allow: ALLOW,
   externalId: EXTERNAL_ID,

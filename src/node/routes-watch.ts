@@ -4,6 +4,7 @@
 // not keeps the previous routes, and says why.
 
 import type { Env } from "../env.ts";
+import { SetupError } from "../errors.ts";
 import { identityOf } from "../file-identity.ts";
 import type { ChainValues } from "../options.ts";
 import type { Clock } from "../refreshing.ts";
@@ -11,6 +12,7 @@ import { readFailure, readSmallFile } from "../small-file.ts";
 import { MAX_ROUTES_BYTES, type NodeRoute, parseRoutes } from "./routes-file.ts";
 
 export const LOOK_EVERY_MS = 2000;
+const ROUTES_HINT = "fix the routes file (its format: epicac node --help, docs/using.md)";
 
 export interface RoutesEvents {
   reloaded(routes: ReadonlyMap<string, NodeRoute>, changed: string[]): void;
@@ -28,9 +30,16 @@ export async function readRoutes(
   try {
     text = await readSmallFile(path, MAX_ROUTES_BYTES);
   } catch (error) {
-    throw new Error(`cannot read the routes file ${path}: ${readFailure(error, MAX_ROUTES_BYTES)}`);
+    throw new SetupError(
+      `cannot read the routes file ${path}: ${readFailure(error, MAX_ROUTES_BYTES)}`,
+      ROUTES_HINT,
+    );
   }
-  return parseRoutes(text, base, env, refreshBeforeMs);
+  try {
+    return parseRoutes(text, base, env, refreshBeforeMs);
+  } catch (error) {
+    throw new SetupError(`${path}: ${(error as Error).message}`, ROUTES_HINT);
+  }
 }
 
 export class WatchedRoutes {

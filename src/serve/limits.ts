@@ -1,7 +1,8 @@
-// The fixed limits of `epicac serve`'s two listeners (server.ts, http1.ts): no flag or client
-// lifts them. --listen serves the SDKs of the pod's containers; --probe-listen, reachable from
-// the node and the cluster, serves the kubelet's probes and Prometheus, which need a handful of
-// connections, small requests and quick answers.
+// The fixed limits of the listeners of `epicac serve` and `epicac node` (server.ts, http1.ts): no
+// flag or client lifts them. serve's --listen serves the SDKs of the pod's containers; node's,
+// every pod of the node, each from its own address; --probe-listen, reachable from the node and
+// the cluster, serves the kubelet's probes and Prometheus, which need a handful of connections,
+// small requests and quick answers.
 
 import type { ServerLimits } from "./server.ts";
 
@@ -13,6 +14,21 @@ export const SERVE_LIMITS: ServerLimits = {
   maxQueuedBytes: 64 * 1024,
   writeTimeoutMs: 10_000,
   maxConnections: 512,
+};
+
+/**
+ * epicac node's --listen: a node runs at most a few hundred pods, each SDK holding a connection or
+ * two; one address (a pod, or every hostNetwork pod at once) past its share only ever closes its
+ * own idle longest. Idle connections go sooner than serve's: there are many more callers.
+ */
+export const NODE_LIMITS: ServerLimits = {
+  headerTimeoutMs: 5000,
+  maxHeaderBytes: 8 * 1024,
+  idleTimeoutMs: 15_000,
+  maxQueuedBytes: 64 * 1024,
+  writeTimeoutMs: 10_000,
+  maxConnections: 2048,
+  maxPerAddress: 32,
 };
 
 /** The probe listener, --probe-listen. */

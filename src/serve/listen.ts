@@ -64,3 +64,9 @@ export const PROBE_LISTEN = parsed({
 export function shown(address: ListenAddress, port = address.port): string {
   return `${address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname}:${port}`;
 }
+
+/** The error's code when a listener could not bind, else undefined. */
+export function bindFailure(error: unknown): string | undefined {
+  const code = (error as { code?: string })?.code;
+  return code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL" ? code : undefined;
+}

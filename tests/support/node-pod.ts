@@ -2,15 +2,19 @@
 // namespace: the Pod Identity agent's addresses on `lo`, the agent emulator on 169.254.170.23:80
 // knowing each pod's token and handing it a session of moto's role `src` minted for that pod
 // alone, moto (signatures and permissions checked) behind a counting proxy as STS, a routes
-// file, and `epicac node` itself as a process, listening on 169.254.170.23:90.
+// file, and `epicac node` itself as a process, listening on 169.254.170.23:90. Pods ask it as
+// their SDKs do, each from an address of its own.
 
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Agent, type AgentCredentials, startAgent } from "../fakes/agent.ts";
 import { kubeletToken, type PodIdentity } from "./jwt.ts";
 import { type Moto, startMoto } from "./moto.ts";
+import type { Target } from "./epicac.ts";
 import { AGENT_IPV4 } from "./network.ts";
+import { type Running, startCommand } from "./process.ts";
 import { startStsCounter, type StsCounter } from "./sts-counter.ts";
 
 export const NODE_NAME = "node-a";
@@ -18,6 +22,8 @@ export const NODE_PORT = 90;
 
 export interface NodePod extends PodIdentity {
   token: string;
+  /** The pod's own address, its requests' source. */
+  address: string;
   /** Where the pod's token is, as the kubelet writes it. */
   tokenFile: string;
   /** What the agent answers this pod: its own session of `src`. */
@@ -37,7 +43,54 @@ export interface TestNode {
   pods(identities: PodIdentity[]): Promise<NodePod[]>;
   /** epicac node's environment: STS from the environment, as in the DaemonSet. */
   env(extra?: Record<string, string>): Record<string, string>;
+  /** `epicac node --routes ROUTES_FILE --probe-listen 127.0.0.1:0 ARGS`, started. */
+  start(target: Target, args?: string[], env?: Record<string, string>): Promise<RunningNode>;
+  /** Kill every epicac node still running (a case that failed midway leaves none behind). */
+  stopNodes(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface RunningNode extends Running {
+  /** Where --probe-listen listens. */
+  probeUrl(path: string): string;
+}
+
+export interface Answer {
+  status: number;
+  body: string;
+}
+
+/**
+ * GET /v1/credentials/ROUTE from epicac node, as a pod's SDK asks: from the pod's address, with
+ * its token as the Authorization header (`token` and `host` override them).
+ */
+export function ask(
+  pod: Pick<NodePod, "address" | "token">,
+  route: string,
+  options: { token?: string; host?: string; path?: string; at?: string } = {},
+): Promise<Answer> {
+  const host = options.at ?? AGENT_IPV4;
+  return new Promise((resolve, reject) => {
+    const req = request({
+      host,
+      port: NODE_PORT,
+      // Over IPv6, from the loopback's one address.
+      localAddress: host.includes(":") ? "::1" : pod.address,
+      path: options.path ?? `/v1/credentials/${route}`,
+      headers: {
+        authorization: options.token ?? pod.token,
+        host: options.host ?? `${host.includes(":") ? `[${host}]` : host}:${NODE_PORT}`,
+      },
+      agent: false,
+    }, (res) => {
+      let body = "";
+      res.setEncoding("utf8").on("data", (d: string) => (body += d));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on("error", reject);
+    req.setTimeout(60_000, () => req.destroy(new Error("no answer in 60 s")));
+    req.end();
+  });
 }
 
 export async function startTestNode(name: string): Promise<TestNode> {
@@ -57,6 +110,20 @@ export async function startTestNode(name: string): Promise<TestNode> {
     stops.push(() => agent.close());
     const routesFile = join(dir, "routes.json");
     let serial = 0;
+    let pods = 0;
+    const running = new Set<Running>();
+    const stopNodes = async () => {
+      for (const node of running) await node.stop("SIGKILL");
+      running.clear();
+    };
+    stops.push(stopNodes);
+    const env = (extra: Record<string, string> = {}) => ({
+      AWS_REGION: moto.region,
+      AWS_ENDPOINT_URL_STS: sts.endpoint,
+      NODE_NAME,
+      HOME: dir,
+      ...extra,
+    });
     return {
       dir,
       moto,
@@ -78,16 +145,24 @@ export async function startTestNode(name: string): Promise<TestNode> {
           const tokenFile = join(dir, `token-${identity.namespace}-${identity.pod}`);
           writeFileSync(tokenFile, `${token}\n`);
           known.set(token, sessions[i]);
-          return { ...pod, token, tokenFile, source: sessions[i] };
+          // 127.0.0.0/8 is all on lo: each pod gets an address of its own.
+          const n = ++pods;
+          const address = `127.0.${1 + Math.floor(n / 250)}.${1 + (n % 250)}`;
+          return { ...pod, token, tokenFile, address, source: sessions[i] };
         });
       },
-      env: (extra = {}) => ({
-        AWS_REGION: moto.region,
-        AWS_ENDPOINT_URL_STS: sts.endpoint,
-        NODE_NAME,
-        HOME: dir,
-        ...extra,
-      }),
+      env,
+      start: async (target, args = [], extra = {}) => {
+        const started = await startCommand(
+          target,
+          ["node", "--routes", routesFile, "--probe-listen", "127.0.0.1:0", ...args],
+          env(extra),
+        );
+        running.add(started);
+        const probePort = Number(/:(\d+)$/.exec(String(started.started.probeListen))?.[1]);
+        return { ...started, probeUrl: (path) => `http://127.0.0.1:${probePort}${path}` };
+      },
+      stopNodes,
       close,
     };
   } catch (error) {

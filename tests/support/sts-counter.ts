@@ -1,20 +1,31 @@
 // A counting proxy in front of a real STS peer (moto): every request is forwarded as it came,
 // Host header included, so SigV4 signatures still verify at the peer; each one is recorded with
-// its Action and the access key id that signed it. Tests count STS calls here, at the peer's
-// door, rather than trusting the counts of the program under test.
+// its Action, the role and session name asked for, and the access key id that signed it. Tests
+// count STS calls here, at the peer's door, rather than trusting the counts of the program under
+// test. `refuse` answers in the peer's place while it is set (throttling, an outage).
 
 import { createServer, request as forward } from "node:http";
 import type { AddressInfo } from "node:net";
 
 export interface StsCall {
   action: string | null;
+  roleArn: string | null;
+  sessionName: string | null;
   accessKeyId?: string;
   status?: number;
+}
+
+/** An STS error answer: its HTTP status and error code. */
+export interface StsRefusal {
+  status: number;
+  code: string;
 }
 
 export interface StsCounter {
   endpoint: string;
   calls: StsCall[];
+  /** While set, every request gets this error instead of reaching the peer. */
+  refuse?: StsRefusal;
   close(): Promise<void>;
 }
 
@@ -25,11 +36,22 @@ export async function startStsCounter(peer: string): Promise<StsCounter> {
     const chunks: Uint8Array[] = [];
     for await (const chunk of req) chunks.push(chunk);
     const body = Buffer.concat(chunks);
+    const params = new URLSearchParams(body.toString("utf8"));
     const call: StsCall = {
-      action: new URLSearchParams(body.toString("utf8")).get("Action"),
+      action: params.get("Action"),
+      roleArn: params.get("RoleArn"),
+      sessionName: params.get("RoleSessionName"),
       accessKeyId: /Credential=([^/]+)\//.exec(req.headers.authorization ?? "")?.[1],
     };
     calls.push(call);
+    if (counter.refuse) {
+      call.status = counter.refuse.status;
+      res.writeHead(counter.refuse.status, { "content-type": "text/xml" });
+      return res.end(
+        `<ErrorResponse><Error><Type>Sender</Type><Code>${counter.refuse.code}</Code>` +
+          `<Message>refused by the test</Message></Error><RequestId>0</RequestId></ErrorResponse>`,
+      );
+    }
     const out = forward({
       host: target.hostname,
       port: target.port,
@@ -49,7 +71,7 @@ export async function startStsCounter(peer: string): Promise<StsCounter> {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
-  return {
+  const counter: StsCounter = {
     endpoint: `http://127.0.0.1:${port}`,
     calls,
     close: async () => {
@@ -57,4 +79,5 @@ export async function startStsCounter(peer: string): Promise<StsCounter> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+  return counter;
 }

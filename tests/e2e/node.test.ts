@@ -1,0 +1,380 @@
+// epicac node end to end, as a process on every native target (and a smoke run of the arm64
+// binary under qemu), in the test run's loopback-only network namespace with the agent's
+// addresses on `lo`: the agent emulator on 169.254.170.23:80 knows each pod's token and gives
+// each pod a session of moto's role `src` of its own; moto, behind a counting proxy, is STS; each
+// pod asks from an address of its own. What a pod gets is checked at STS's door: which keys
+// signed each AssumeRole, for which role, under which session name.
+
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { readdirSync, writeFileSync } from "node:fs";
+import { runnableTargets, type Target } from "../support/epicac.ts";
+import { assertNoSecrets } from "../support/assertions.ts";
+import { kubeletToken, type PodIdentity } from "../support/jwt.ts";
+import { AGENT_IPV6, agentAddressesSkip, closedPort } from "../support/network.ts";
+import { ask, NODE_NAME, type NodePod, startTestNode, type TestNode } from "../support/node-pod.ts";
+import { WallClock } from "../support/wall-clock.ts";
+
+const STOP_WITHIN_MS = 5000;
+
+let node: TestNode;
+const skip = await agentAddressesSkip();
+
+before(async () => {
+  if (!skip) node = await startTestNode("node");
+});
+after(() => node?.close());
+
+/** The routes of most cases: prod for shop/app and every account of bank, audit for audit/reader. */
+function routes() {
+  return {
+    prod: { assume: [node.moto.roleArn("dest")], allow: ["shop/app", "bank/*"] },
+    audit: { assume: [node.moto.roleArn("third")], allow: ["audit/reader"] },
+  };
+}
+
+const credentialsOf = (body: string) =>
+  JSON.parse(body) as { AccessKeyId: string; SecretAccessKey: string; Token: string };
+
+const assumed = (from: number) =>
+  node.sts.calls.slice(from).filter((c) => c.action === "AssumeRole");
+
+/** Every secret the node's pods hold or were given, for the no-leak checks. */
+function secretsOf(pods: NodePod[], answers: string[] = []): string[] {
+  return [
+    ...pods.flatMap((p) => [p.token, p.source.SecretAccessKey, p.source.Token]),
+    ...answers.filter((a) => a.startsWith("{")).flatMap((a) => {
+      const c = credentialsOf(a);
+      return [c.SecretAccessKey, c.Token];
+    }),
+  ];
+}
+
+async function get(url: string): Promise<{ status: number; body: string }> {
+  const answer = await fetch(url);
+  return { status: answer.status, body: await answer.text() };
+}
+
+type Case = [string, (target: Target) => Promise<void>];
+
+const cases: Case[] = [
+  [
+    "each pod gets its route's role assumed with its own credentials, named after it, once per pod and route",
+    async (target) => {
+      node.writeRoutes(routes());
+      const identities: PodIdentity[] = [];
+      for (const namespace of ["shop", "bank", "audit"]) {
+        for (const serviceAccount of ["app", "reader"]) {
+          for (let i = 0; i < 10; i++) {
+            identities.push({ namespace, serviceAccount, pod: `${serviceAccount}-${i}` });
+          }
+        }
+      }
+      const pods = await node.pods(identities);
+      // One address per pod, and new tokens from each: the agent checks each pod's token once.
+      const running = await node.start(target, ["--debug"]);
+      const from = node.sts.calls.length;
+      const asked = pods.flatMap((pod) =>
+        ["prod", "audit"].flatMap((route) => [0, 1].map(() => ({ pod, route })))
+      );
+      const answers = await Promise.all(asked.map(({ pod, route }) => ask(pod, route)));
+      const allowed = (pod: NodePod, route: string) =>
+        route === "prod"
+          ? (pod.namespace === "shop" && pod.serviceAccount === "app") || pod.namespace === "bank"
+          : pod.namespace === "audit" && pod.serviceAccount === "reader";
+      const keyOf = new Map<string, string>();
+      asked.forEach(({ pod, route }, i) => {
+        const answer = answers[i];
+        const what = `${pod.namespace}/${pod.serviceAccount}/${pod.pod} on ${route}`;
+        if (!allowed(pod, route)) {
+          assert.equal(answer.status, 403, what);
+          assert.match(answer.body, /^Access Denied/, what);
+          return;
+        }
+        assert.equal(answer.status, 200, `${what}: ${answer.body}`);
+        const key = credentialsOf(answer.body).AccessKeyId;
+        const previous = keyOf.get(`${pod.pod}.${pod.namespace}.${route}`);
+        if (previous) assert.equal(key, previous, `${what}: both requests get one chain`);
+        keyOf.set(`${pod.pod}.${pod.namespace}.${route}`, key);
+      });
+      assert.equal(
+        new Set(keyOf.values()).size,
+        keyOf.size,
+        "no two pods, no two routes share credentials",
+      );
+      // At STS: one AssumeRole per allowed pod and route, signed with that pod's own keys.
+      const calls = assumed(from);
+      const grants = asked.filter(({ pod, route }, i) => i % 2 === 0 && allowed(pod, route));
+      assert.equal(calls.length, grants.length);
+      for (const { pod, route } of grants) {
+        const call = calls.find((c) => c.accessKeyId === pod.source.AccessKeyId);
+        assert.ok(call, `${pod.namespace}/${pod.pod}: its chain signed with its own keys`);
+        assert.equal(call.roleArn, node.moto.roleArn(route === "prod" ? "dest" : "third"));
+        assert.match(
+          String(call.sessionName),
+          new RegExp(`^${pod.namespace}\\.${pod.serviceAccount}\\.${pod.pod}-[0-9a-f]{8}$`),
+        );
+        assert.equal(call.status, 200);
+      }
+      await running.stop();
+      const lines = running.events().filter((e) => e.event === "request");
+      assert.equal(lines.length, asked.length, "one --debug line per request");
+      assert.ok(lines.every((l) => typeof l.namespace !== "string" || l.pod !== undefined));
+      assertNoSecrets(running.stderr(), secretsOf(pods, answers.map((a) => a.body)));
+    },
+  ],
+
+  [
+    "tokens the node cannot use are refused before the agent is asked; an unknown route is refused like a denied one",
+    async (target) => {
+      node.writeRoutes(routes());
+      const [pod] = await node.pods([{ namespace: "shop", serviceAccount: "app", pod: "web" }]);
+      const running = await node.start(target);
+      const agentBefore = node.agent.requests.length;
+      const otherNode = kubeletToken({ ...pod, node: "node-b" });
+      const expired = kubeletToken(pod, { exp: Math.floor(Date.now() / 1000) - 60 });
+      for (
+        const [token, message] of [
+          [otherNode, /node/],
+          [expired, /expired/],
+          ["not-a-token", /./],
+          ["", /./],
+        ] as const
+      ) {
+        const answer = await ask(pod, "prod", { token });
+        assert.equal(answer.status, 400, `${answer.body}`);
+        assert.match(answer.body, message);
+      }
+      const wrongHost = await ask(pod, "prod", { host: "evil.example:90" });
+      assert.equal(wrongHost.status, 403);
+      const proxied = await ask(pod, "prod", {
+        path: "http://169.254.170.23:90/v1/credentials/prod",
+      });
+      assert.equal(proxied.status, 403);
+      assert.equal(node.agent.requests.length, agentBefore, "the agent was never asked");
+      // An unknown route and a route that does not allow the pod: the same refusal.
+      const unknown = await ask(pod, "nope");
+      const denied = await ask(pod, "audit");
+      assert.equal(unknown.status, 403);
+      assert.equal(denied.status, 403);
+      assert.equal(
+        unknown.body.replace("nope", "ROUTE"),
+        denied.body.replace("audit", "ROUTE"),
+        "routes cannot be listed by asking",
+      );
+      assert.equal((await ask(pod, "prod")).status, 200);
+      await running.stop();
+      assertNoSecrets(running.stderr(), secretsOf([pod]));
+    },
+  ],
+
+  [
+    "the agent's verdict rules: a token it refuses is refused, within a minute of the agent changing its mind",
+    async (target) => {
+      node.writeRoutes(routes());
+      const clock = new WallClock();
+      const [pod] = await node.pods([{ namespace: "shop", serviceAccount: "app", pod: "gone" }]);
+      // A well-formed token the agent never issued: the agent's own 403, passed on.
+      const forged = kubeletToken({ ...pod, node: NODE_NAME, pod: "forged" });
+      const running = await node.start(target, [], clock.env());
+      try {
+        const refused = await ask(pod, "prod", { token: forged });
+        assert.equal(refused.status, 403);
+        assert.equal((await ask(pod, "prod")).status, 200);
+        node.known.delete(pod.token); // the pod was deleted: the agent refuses its token now
+        assert.equal((await ask(pod, "prod")).status, 200, "remembered for up to a minute");
+        clock.jump(61);
+        const after = await ask(pod, "prod");
+        assert.equal(after.status, 403, after.body);
+      } finally {
+        await running.stop();
+        clock.close();
+      }
+    },
+  ],
+
+  [
+    "an address that presents new token after new token gets 429 past its budget, and the agent is not asked",
+    async (target) => {
+      node.writeRoutes(routes());
+      const [pod] = await node.pods([{ namespace: "shop", serviceAccount: "app", pod: "minter" }]);
+      const running = await node.start(target, ["--address-new-tokens", "1:3"]);
+      const agentBefore = node.agent.requests.length;
+      const statuses: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        const minted = kubeletToken({ ...pod, node: NODE_NAME, pod: `minted-${i}` });
+        statuses.push((await ask(pod, "prod", { token: minted })).status);
+      }
+      assert.deepEqual(statuses.slice(0, 3), [403, 403, 403], "the agent refused the first three");
+      assert.ok(statuses.slice(3).every((s) => s === 429), `then 429: ${statuses}`);
+      assert.ok(node.agent.requests.length - agentBefore <= 4, "the agent was asked for 3 or 4");
+      const [other] = await node.pods([{ namespace: "shop", serviceAccount: "app", pod: "other" }]);
+      assert.equal((await ask(other, "prod")).status, 200, "another address is unaffected");
+      await running.stop();
+    },
+  ],
+
+  [
+    "the routes file: a change is picked up and the changed route's chains forgotten; a broken one keeps the routes",
+    async (target) => {
+      node.writeRoutes(routes());
+      const [pod] = await node.pods([{ namespace: "shop", serviceAccount: "app", pod: "reload" }]);
+      const running = await node.start(target);
+      const first = credentialsOf((await ask(pod, "prod")).body).AccessKeyId;
+      node.writeRoutes({
+        ...routes(),
+        prod: { ...routes().prod, durationSeconds: 1800 },
+        extra: { assume: [node.moto.roleArn("third")], allow: ["shop/app"] },
+      });
+      running.signal("SIGHUP");
+      await running.waitForEvent("routes reloaded");
+      const second = await ask(pod, "prod");
+      assert.notEqual(credentialsOf(second.body).AccessKeyId, first, "a new chain for prod");
+      assert.equal((await ask(pod, "extra")).status, 200);
+      writeFileSync(node.routesFile, "{ not json");
+      running.signal("SIGHUP");
+      const refused = await running.waitForEvent("routes refused");
+      assert.match(String(refused.error), /not JSON/);
+      assert.equal((await ask(pod, "extra")).status, 200, "the previous routes are kept");
+      const metrics = await get(running.probeUrl("/metrics"));
+      assert.match(metrics.body, /^epicac_route_reload_failures_total 1$/m);
+      await running.stop();
+    },
+  ],
+
+  [
+    "faults: the agent down or slow, STS throttling or down: 502, 504, 429, 502; the node answers again after",
+    async (target) => {
+      node.writeRoutes(routes());
+      const [pod] = await node.pods([{ namespace: "bank", serviceAccount: "app", pod: "faults" }]);
+      const down = await node.start(target, [
+        "--agent-uri",
+        `http://127.0.0.1:${await closedPort()}/v1/credentials`,
+      ]);
+      assert.equal((await ask(pod, "prod")).status, 502);
+      await down.stop();
+      const slow = await node.start(target, [
+        "--agent-uri",
+        "http://169.254.170.23/slow/3000",
+        "--timeout",
+        "0.5",
+      ]);
+      assert.equal((await ask(pod, "prod")).status, 504);
+      await slow.stop();
+
+      // No retries: STS's refusal is the answer at once, not the deadline's.
+      const running = await node.start(target, ["--retries", "0"]);
+      node.sts.refuse = { status: 400, code: "Throttling" };
+      try {
+        const throttled = await ask(pod, "prod");
+        assert.equal(throttled.status, 429, throttled.body);
+        node.sts.refuse = { status: 503, code: "ServiceUnavailable" };
+        const unavailable = await ask(pod, "prod");
+        assert.equal(unavailable.status, 502, unavailable.body);
+        assert.match(unavailable.body, /STS|sts:AssumeRole/);
+      } finally {
+        delete node.sts.refuse;
+      }
+      assert.equal((await ask(pod, "prod")).status, 200);
+      assert.equal((await get(running.probeUrl("/healthz"))).status, 200);
+      const stopped = await running.stop();
+      assert.equal(stopped.code, 0);
+      assert.ok(stopped.ms < STOP_WITHIN_MS, `stopped in ${stopped.ms} ms`);
+      assert.equal(stopped.stdout, "");
+      assertNoSecrets(running.stderr(), secretsOf([pod]));
+    },
+  ],
+
+  [
+    "a second node on the same address is not ready and says why; an address that comes later is bound",
+    async (target) => {
+      node.writeRoutes(routes());
+      const [pod] = await node.pods([{ namespace: "shop", serviceAccount: "app", pod: "twice" }]);
+      spawnSync("ip", ["-6", "addr", "del", `${AGENT_IPV6}/128`, "dev", "lo"]);
+      const first = await node.start(target, [
+        "--listen",
+        "169.254.170.23:90",
+        "--listen",
+        `[${AGENT_IPV6}]:90`,
+      ]);
+      try {
+        await first.waitForEvent("address not there yet");
+        const waiting = await get(first.probeUrl("/readyz"));
+        assert.equal(waiting.status, 503);
+        assert.match(waiting.body, /fd00:ec2::23\]:90 not on any interface yet/);
+        assert.equal((await ask(pod, "prod")).status, 200, "the other address serves meanwhile");
+        await agentAddressesSkip(); // the init container adds it
+        await first.waitForEvent("listening", (e) => String(e.address).includes(AGENT_IPV6));
+        assert.equal((await get(first.probeUrl("/readyz"))).status, 200);
+        assert.equal((await ask(pod, "prod", { at: AGENT_IPV6 })).status, 200);
+
+        const second = await node.start(target);
+        await second.waitForEvent("address in use");
+        const ready = await get(second.probeUrl("/readyz"));
+        assert.equal(ready.status, 503);
+        assert.match(ready.body, /169\.254\.170\.23:90 in use by another process/);
+        assert.match(
+          (await get(second.probeUrl("/metrics"))).body,
+          /^epicac_address_in_use_total [1-9]/m,
+        );
+        await second.stop();
+        assert.equal((await ask(pod, "prod")).status, 200, "the first one still serves");
+      } finally {
+        await agentAddressesSkip();
+        await first.stop();
+      }
+    },
+  ],
+
+  [
+    "nothing is written to disk; metrics name routes and statuses, never a pod's secret",
+    async (target) => {
+      node.writeRoutes(routes());
+      const pods = await node.pods([
+        { namespace: "shop", serviceAccount: "app", pod: "quiet-1" },
+        { namespace: "audit", serviceAccount: "reader", pod: "quiet-2" },
+      ]);
+      const before = readdirSync(node.dir).sort();
+      const running = await node.start(target, ["--debug"]);
+      const answers = [
+        await ask(pods[0], "prod"),
+        await ask(pods[1], "audit"),
+        await ask(pods[1], "prod"),
+      ];
+      assert.deepEqual(answers.map((a) => a.status), [200, 200, 403]);
+      const metrics = (await get(running.probeUrl("/metrics"))).body;
+      assert.match(metrics, /^epicac_requests_total\{route="prod",status="200"\} 1$/m);
+      assert.match(metrics, /^epicac_requests_total\{route="prod",status="403"\} 1$/m);
+      await running.stop();
+      assert.deepEqual(readdirSync(node.dir).sort(), before, "no file in HOME");
+      const secrets = secretsOf(pods, answers.map((a) => a.body));
+      assertNoSecrets(metrics, secrets);
+      assertNoSecrets(running.stderr(), secrets);
+    },
+  ],
+];
+
+const smoke: Case = [
+  "starts, answers a pod and stops on SIGTERM",
+  async (target) => {
+    node.writeRoutes(routes());
+    const [pod] = await node.pods([{ namespace: "shop", serviceAccount: "app", pod: "smoke" }]);
+    const running = await node.start(target);
+    const answer = await ask(pod, "prod");
+    assert.equal(answer.status, 200, answer.body);
+    assert.equal((await running.stop()).code, 0);
+  },
+];
+
+for (const target of runnableTargets({ denoBundle: true, emulated: true })) {
+  for (const [name, fn] of target.emulated ? [smoke] : cases) {
+    test(`${target.name}: node ${name}`, { skip: skip ?? target.skip }, async () => {
+      try {
+        await fn(target);
+      } finally {
+        await node.stopNodes();
+      }
+    });
+  }
+}
