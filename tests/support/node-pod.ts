@@ -143,7 +143,7 @@ export async function startTestNode(name: string): Promise<TestNode> {
           const pod = { node: NODE_NAME, ...identity };
           const token = kubeletToken(pod);
           const tokenFile = join(dir, `token-${identity.namespace}-${identity.pod}`);
-          writeFileSync(tokenFile, `${token}\n`);
+          writeFileSync(tokenFile, token); // as the kubelet writes it: no newline
           known.set(token, sessions[i]);
           // 127.0.0.0/8 is all on lo: each pod gets an address of its own.
           const n = ++pods;
