@@ -169,7 +169,7 @@ export async function run(argv: string[], env: Env): Promise<CommandResult> {
   const issuer = values.issuer === undefined
     ? undefined
     : new IssuerKeys(values.issuer, values.timeoutMs, clock);
-  // Keys unavailable now are fetched again on the first token that needs them.
+  // Keys unavailable now are fetched again by a token that needs them, a minute later at most.
   await issuer?.fetchKeys().catch((error) =>
     logEvent("issuer keys unavailable", { issuer: values.issuer, error: String(error?.message) })
   );

@@ -62,14 +62,20 @@ export class IssuerKeys {
 
   /** Whether `token` is signed by one of the issuer's keys and names it as its issuer. */
   async verify(token: string): Promise<boolean> {
-    const [head, body, signature] = token.split(".");
+    const parts = token.split(".");
+    if (parts.length !== 3) return false;
+    const [head, body, signature] = parts;
     const header = segmentObject(head) as { alg?: string; kid?: string } | undefined;
     const claims = segmentObject(body);
     const algorithm = header?.alg ? ALGORITHMS[header.alg] : undefined;
     if (!header || !claims || !algorithm || signature === undefined) return false;
     if (claims.iss !== this.issuer) return false;
     const kid = header.kid ?? "";
-    if (!this.keys.has(kid) && this.clock.now() - this.fetchedAt >= REFETCH_AFTER_MS) {
+    if (
+      !this.keys.has(kid) &&
+      (this.fetching || this.clock.now() - this.fetchedAt >= REFETCH_AFTER_MS)
+    ) {
+      // A fetch under way may bring the key: wait for it rather than refuse.
       await this.fetchKeys().catch(() => {});
     }
     const known = this.keys.get(kid);
@@ -100,11 +106,11 @@ export class IssuerKeys {
     const discovery = await this.json(
       new URL(`${this.issuer.replace(/\/$/, "")}/.well-known/openid-configuration`),
     );
-    const jwksUri = String((discovery as { jwks_uri?: unknown }).jwks_uri ?? "");
+    const jwksUri = String((discovery as { jwks_uri?: unknown } | null)?.jwks_uri ?? "");
     if (!isIssuerUrl(jwksUri)) {
       throw new EpicacError(`${ISSUER.name} names no usable jwks_uri`, ISSUER.answerHint);
     }
-    const { keys } = await this.json(new URL(jwksUri)) as { keys?: Jwk[] };
+    const keys = (await this.json(new URL(jwksUri)) as { keys?: Jwk[] } | null)?.keys;
     if (!Array.isArray(keys)) {
       throw new EpicacError(`${ISSUER.name} sent no keys`, ISSUER.answerHint);
     }
