@@ -28,7 +28,7 @@ export const NODE_LIMITS: ServerLimits = {
   maxQueuedBytes: 64 * 1024,
   writeTimeoutMs: 10_000,
   maxConnections: 2048,
-  maxPerAddress: 32,
+  maxPerAddress: 64,
 };
 
 /** The probe listener, --probe-listen. */

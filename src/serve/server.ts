@@ -78,34 +78,46 @@ class Connections {
   }
 
   /**
-   * Make room for one more: over its address's own cap, close that address's connection idle
-   * longest; over the listener's, that of the address holding the most.
+   * Make room for one more: over the listener's cap, close the connection idle longest of the
+   * address holding the most (busy longest when none is idle). Over its address's own cap, close
+   * that address's connection idle longest; false, and the newcomer is not admitted, when every
+   * one of them is answering a request (a burst of the address's own is not cut short).
    */
-  admit(connection: Connection, address: string): void {
+  admit(connection: Connection, address: string): boolean {
     const held = new Map<string, number>();
     let most = address;
     for (const a of this.open.values()) {
       held.set(a, (held.get(a) ?? 0) + 1);
       if (held.get(a)! > (held.get(most) ?? 0)) most = a;
     }
-    if ((held.get(address) ?? 0) >= this.perAddress) this.closeOneOf(address);
-    else if (this.open.size >= this.max) this.closeOneOf(most);
+    if ((held.get(address) ?? 0) >= this.perAddress) {
+      const idle = this.oldestOf(address);
+      if (!idle?.idle) return false;
+      this.close(idle);
+    } else if (this.open.size >= this.max) {
+      this.close(this.oldestOf(most)!);
+    }
     this.open.set(connection, address);
+    return true;
   }
 
-  /** Close the address's connection idle longest (none idle: busy longest). */
-  private closeOneOf(address: string): void {
-    let victim: Connection | undefined;
+  /** The address's connection idle longest (none idle: busy longest). */
+  private oldestOf(address: string): Connection | undefined {
+    let oldest: Connection | undefined;
     for (const [c, a] of this.open) {
       if (
         a === address &&
-        (!victim || (c.idle && !victim.idle) ||
-          (c.idle === victim.idle && c.since < victim.since))
-      ) victim = c;
+        (!oldest || (c.idle && !oldest.idle) ||
+          (c.idle === oldest.idle && c.since < oldest.since))
+      ) oldest = c;
     }
-    this.open.delete(victim!);
-    if (victim!.idle) victim!.close();
-    else victim!.destroy();
+    return oldest;
+  }
+
+  private close(connection: Connection): void {
+    this.open.delete(connection);
+    if (connection.idle) connection.close();
+    else connection.destroy();
   }
 
   remove(connection: Connection): void {
@@ -219,7 +231,7 @@ function listenBun(
       open(socket) {
         const connection = new BunConnection(socket, handler, limits, socket.remoteAddress);
         socket.data = connection;
-        open.admit(connection.http, socket.remoteAddress);
+        if (!open.admit(connection.http, socket.remoteAddress)) connection.destroy();
       },
       data(socket, chunk) {
         socket.data?.http.receive(chunk);
@@ -367,8 +379,8 @@ function listenDeno(
           limits,
           () => open.remove(connection.http),
         );
-        open.admit(connection.http, conn.remoteAddr.hostname ?? "");
-        void connection.serve();
+        if (open.admit(connection.http, conn.remoteAddr.hostname ?? "")) void connection.serve();
+        else connection.destroy();
       }
     } catch {
       // The listener was closed.

@@ -214,3 +214,34 @@ test("an answer that comes later is sent when it comes, and the client's address
     await server.stop(0);
   }
 });
+
+test("past its own cap with every connection answering, an address's newcomer is refused, not them", async () => {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const server = listen({ hostname: "127.0.0.1", port: 0 }, async () => {
+    await held;
+    return text(200, "done");
+  }, { ...LIMITS, maxPerAddress: 2 });
+  const clients: Client[] = [];
+  try {
+    for (let i = 0; i < 2; i++) {
+      const c = await client(server, true, "127.0.0.5");
+      c.socket.write("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
+      clients.push(c);
+    }
+    await sleep(100);
+    const newcomer = await client(server, true, "127.0.0.5");
+    clients.push(newcomer);
+    const refused = await Promise.race([
+      newcomer.closed.then(() => true),
+      sleep(5000).then(() => false),
+    ]);
+    assert.ok(refused, "the newcomer was closed");
+    release();
+    for (const c of clients.slice(0, 2)) await answered(c, 1);
+  } finally {
+    release();
+    for (const c of clients) c.socket.destroy();
+    await server.stop(0);
+  }
+});
