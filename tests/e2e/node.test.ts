@@ -9,7 +9,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { runnableTargets, type Target } from "../support/epicac.ts";
+import { runEpicac, runnableTargets, type Target } from "../support/epicac.ts";
 import { assertNoSecrets } from "../support/assertions.ts";
 import { kubeletToken, type PodIdentity } from "../support/jwt.ts";
 import { AGENT_IPV6, agentAddressesSkip, closedPort } from "../support/network.ts";
@@ -304,12 +304,17 @@ const cases: Case[] = [
       node.writeRoutes(routes());
       const [pod] = await node.pods([{ namespace: "shop", serviceAccount: "app", pod: "twice" }]);
       spawnSync("ip", ["-6", "addr", "del", `${AGENT_IPV6}/128`, "dev", "lo"]);
-      const first = await node.start(target, [
-        "--listen",
-        "169.254.170.23:90",
-        "--listen",
-        `[${AGENT_IPV6}]:90`,
-      ]);
+      const first = await node.start(
+        target,
+        [
+          "--listen",
+          "169.254.170.23:90",
+          "--listen",
+          `[${AGENT_IPV6}]:90`,
+        ],
+        {},
+        { listening: false },
+      );
       try {
         await first.waitForEvent("address not there yet");
         const waiting = await get(first.probeUrl("/readyz"));
@@ -321,7 +326,7 @@ const cases: Case[] = [
         assert.equal((await get(first.probeUrl("/readyz"))).status, 200);
         assert.equal((await ask(pod, "prod", { at: AGENT_IPV6 })).status, 200);
 
-        const second = await node.start(target);
+        const second = await node.start(target, [], {}, { listening: false });
         await second.waitForEvent("address in use");
         const ready = await get(second.probeUrl("/readyz"));
         assert.equal(ready.status, 503);
@@ -391,6 +396,64 @@ const cases: Case[] = [
       const stopped = await running.stop();
       assert.equal(stopped.code, 0);
       assert.ok(stopped.ms < STOP_WITHIN_MS, `stopped in ${stopped.ms} ms`);
+    },
+  ],
+
+  [
+    "doctor in an application pod checks epicac node: a route that answers passes, one that refuses the pod names the fix",
+    async (target) => {
+      node.writeRoutes(routes());
+      const [pod] = await node.pods([{ namespace: "shop", serviceAccount: "app", pod: "doctor" }]);
+      const running = await node.start(target);
+      const doctor = (route: string) =>
+        runEpicac(target, ["doctor", "--timeout", "5"], {
+          env: {
+            HOME: node.dir,
+            AWS_REGION: node.moto.region,
+            AWS_CONTAINER_CREDENTIALS_FULL_URI: `http://169.254.170.23:90/v1/credentials/${route}`,
+            AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: pod.tokenFile,
+            AWS_ENDPOINT_URL_STS: node.sts.endpoint,
+            AWS_EC2_METADATA_DISABLED: "true",
+          },
+        });
+      const good = await doctor("prod");
+      assert.match(good.stdout, /node\b.*epicac node at 169\.254\.170\.23:90, route prod answers/);
+      const refused = await doctor("audit");
+      assert.notEqual(refused.code, 0);
+      assert.match(refused.stdout, /add "shop\/app" to routes\.audit\.allow/);
+      for (const result of [good, refused]) {
+        assertNoSecrets(result.stdout + result.stderr, secretsOf([pod]));
+      }
+      await running.stop();
+    },
+  ],
+
+  [
+    "config --trust-policies writes, from the routes file, one trust policy per role of every route",
+    async (target) => {
+      node.writeRoutes(routes());
+      const source = `arn:aws:iam::${node.moto.accountId}:role/src`;
+      const cluster = `arn:aws:eks:${node.moto.region}:${node.moto.accountId}:cluster/c`;
+      const written = await runEpicac(target, [
+        "config",
+        "--trust-policies",
+        "--routes",
+        node.routesFile,
+        "--source-role",
+        source,
+        "--cluster-arn",
+        cluster,
+      ], { env: { HOME: node.dir } });
+      assert.equal(written.code, 0, written.stderr);
+      assert.equal(written.stderr, "");
+      const policies = JSON.parse(written.stdout);
+      assert.deepEqual(
+        Object.keys(policies).sort(),
+        [node.moto.roleArn("dest"), node.moto.roleArn("third")].sort(),
+      );
+      const trusted = JSON.stringify(policies[node.moto.roleArn("dest")]);
+      assert.match(trusted, new RegExp(source.replaceAll("/", "\\/")));
+      assert.match(trusted, /sts:TagSession/);
     },
   ],
 

@@ -43,8 +43,16 @@ export interface TestNode {
   pods(identities: PodIdentity[]): Promise<NodePod[]>;
   /** epicac node's environment: STS from the environment, as in the DaemonSet. */
   env(extra?: Record<string, string>): Record<string, string>;
-  /** `epicac node --routes ROUTES_FILE --probe-listen 127.0.0.1:0 ARGS`, started. */
-  start(target: Target, args?: string[], env?: Record<string, string>): Promise<RunningNode>;
+  /**
+   * `epicac node --routes ROUTES_FILE --probe-listen 127.0.0.1:0 ARGS`, started and listening
+   * (`listening: false`: started, whether it could bind or not).
+   */
+  start(
+    target: Target,
+    args?: string[],
+    env?: Record<string, string>,
+    options?: { listening?: boolean },
+  ): Promise<RunningNode>;
   /** Kill every epicac node still running (a case that failed midway leaves none behind). */
   stopNodes(): Promise<void>;
   close(): Promise<void>;
@@ -152,13 +160,14 @@ export async function startTestNode(name: string): Promise<TestNode> {
         });
       },
       env,
-      start: async (target, args = [], extra = {}) => {
+      start: async (target, args = [], extra = {}, options = {}) => {
         const started = await startCommand(
           target,
           ["node", "--routes", routesFile, "--probe-listen", "127.0.0.1:0", ...args],
           env(extra),
         );
         running.add(started);
+        if (options.listening ?? true) await started.waitForEvent("listening");
         const probePort = Number(/:(\d+)$/.exec(String(started.started.probeListen))?.[1]);
         return { ...started, probeUrl: (path) => `http://127.0.0.1:${probePort}${path}` };
       },
