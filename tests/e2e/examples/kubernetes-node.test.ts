@@ -30,7 +30,11 @@ import { validate as validateDeployment } from "kubernetes-models/_schemas/IoK8s
 import { validate as validateNetworkPolicy } from "kubernetes-models/_schemas/IoK8sApiNetworkingV1NetworkPolicy";
 import { validate as validatePolicy } from "kubernetes-models/_schemas/IoK8sApiAdmissionregistrationV1ValidatingAdmissionPolicy";
 import { validate as validatePolicyBinding } from "kubernetes-models/_schemas/IoK8sApiAdmissionregistrationV1ValidatingAdmissionPolicyBinding";
-import { parseRoleArn } from "../../../src/arn.ts";
+import { parseCommandLine } from "../../../src/cli/flags.ts";
+import { INPUTS } from "../../../src/commands/node.ts";
+import { CHAIN_INPUTS } from "../../../src/inputs/chain.ts";
+import { MODULE, readValues } from "../../../src/inputs/input.ts";
+import { parseRoutes } from "../../../src/node/routes-file.ts";
 import {
   AUDIT_ROLE_ARN,
   EXAMPLES,
@@ -49,17 +53,8 @@ import { ROOT, runProcess } from "../../support/epicac.ts";
 const DIR = join(EXAMPLES, "kubernetes", "node");
 const VERSION = JSON.parse(read(join(ROOT, "package.json"))).version;
 
-// epicac node's command line: every flag it takes.
-const NODE_FLAGS = new Set([
-  "--routes",
-  "--listen",
-  "--probe-listen",
-  "--agent-uri",
-  "--node-name",
-  "--issuer",
-  "--max-entries",
-  "--debug",
-]);
+// epicac node's command line: every flag it takes, from its own declarations.
+const NODE_FLAGS = new Set(Object.values(INPUTS).map((input) => `--${input.flag}`));
 // The addresses SDKs accept for plain http that are the agent's (link-local), and loopback.
 const AGENT_HOSTS = ["169.254.170.23", "[fd00:ec2::23]"];
 // The Pod Identity webhook's defaults (amazon-eks-pod-identity-webhook, main.go).
@@ -153,61 +148,16 @@ interface Route {
   tags?: Record<string, string>;
 }
 
-const ROUTE_KEYS = ["assume", "allow", "externalId", "durationSeconds", "tags"];
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
-
-/** routes.json from the ConfigMap the DaemonSet mounts, checked against the file's grammar. */
+/** routes.json from the ConfigMap the DaemonSet mounts, read by epicac node's own parser. */
 async function routes(): Promise<Map<string, Route>> {
   const configMap = await one("configmap.yaml", "ConfigMap");
   const data = obj(configMap.data, "ConfigMap data");
   assert.deepEqual(Object.keys(data), ["routes.json"], "one key, routes.json");
-  const file = JSON.parse(String(data["routes.json"])) as Json;
-  const top = obj(file, "routes.json");
-  assert.deepEqual(Object.keys(top), ["routes"], "routes.json holds routes and nothing else");
-  const out = new Map<string, Route>();
-  for (const [name, value] of Object.entries(obj(top.routes, "routes"))) {
-    const route = obj(value, `route ${name}`);
-    assert.match(name, /^[A-Za-z0-9_-]{1,64}$/, `route ${name}: a name for the URI's path`);
-    for (const key of Object.keys(route)) {
-      assert.ok(ROUTE_KEYS.includes(key), `route ${name}: ${key} is one of ${ROUTE_KEYS}`);
-    }
-    const assume = list(route.assume, `route ${name} assume`).map(String);
-    assert.ok(assume.length > 0, `route ${name}: at least one role`);
-    for (const arn of assume) assert.ok(parseRoleArn(arn), `route ${name}: ${arn} is a role ARN`);
-    const allow = list(route.allow, `route ${name} allow`).map(String);
-    assert.ok(allow.length > 0, `route ${name}: allows someone`);
-    for (const entry of allow) {
-      const [namespace, account, ...rest] = entry.split("/");
-      assert.equal(rest.length, 0, `route ${name}: ${entry} is namespace/serviceaccount`);
-      assert.match(namespace, DNS_LABEL, `route ${name}: ${entry}'s namespace`);
-      assert.ok(
-        account === "*" || DNS_SUBDOMAIN.test(account ?? ""),
-        `route ${name}: ${entry}'s service account (or *)`,
-      );
-    }
-    if (route.externalId !== undefined) {
-      assert.match(String(route.externalId), /^[\w+=,.@:/-]{2,1224}$/, `route ${name}: externalId`);
-    }
-    if (route.durationSeconds !== undefined) {
-      const seconds = route.durationSeconds;
-      assert.ok(
-        Number.isInteger(seconds) && Number(seconds) >= 900 && Number(seconds) <= 3600,
-        `route ${name}: durationSeconds from 900 to 3600 (a chained session lasts 1 h at most)`,
-      );
-    }
-    if (route.tags !== undefined) {
-      const tags = Object.entries(obj(route.tags, `route ${name} tags`));
-      assert.ok(tags.length <= 50, `route ${name}: at most 50 tags`);
-      for (const [key, tag] of tags) {
-        assert.ok(key.length >= 1 && key.length <= 128, `route ${name}: tag key ${key}`);
-        assert.ok(typeof tag === "string" && tag.length <= 256, `route ${name}: tag ${key}`);
-      }
-    }
-    out.set(name, route as unknown as Route);
-  }
-  assert.ok(out.size > 0, "routes.json has routes");
-  return out;
+  const text = String(data["routes.json"]);
+  const parsed = parseRoutes(text, readValues(CHAIN_INPUTS, {}, MODULE), {}, 900_000);
+  const file = JSON.parse(text) as { routes: Record<string, Route> };
+  assert.deepEqual([...parsed.keys()], Object.keys(file.routes));
+  return new Map(Object.entries(file.routes));
 }
 
 const allows = (route: Route, namespace: string, account: string) =>
@@ -501,6 +451,7 @@ test("kubernetes/node/daemonset.yaml: epicac node's flags, environment, routes f
   const { container, pod } = n;
   assert.deepEqual(container.command, ["/opt/epicac", "node"], "the image runs serve otherwise");
   for (const [name] of n.flags) assert.ok(NODE_FLAGS.has(name), `${name} is a flag of epicac node`);
+  parseCommandLine(list(container.args, "args").map(String), INPUTS); // as epicac node reads them
 
   const listen = flag(n, "--listen");
   assert.ok(listen.length > 0, "--listen is given, where the applications look");
