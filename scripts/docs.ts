@@ -17,6 +17,7 @@ import { CHAIN_INPUTS, REFRESH_BEFORE } from "../src/inputs/chain.ts";
 import { COMMAND_LINE, type Input, MODULE } from "../src/inputs/input.ts";
 import { flagUsage } from "../src/cli/help.ts";
 import { ROUTE_INPUTS } from "../src/node/routes-file.ts";
+import { type MetricFamily, nodeMetrics, serveMetrics } from "./metric-families.ts";
 
 type AnyInputs = Record<string, Input<unknown>>;
 
@@ -66,7 +67,16 @@ function optionTable(inputs: Input<unknown>[]): string {
   );
 }
 
+function metricTable(families: MetricFamily[]): string {
+  return table(
+    ["Metric", "Type", "Meaning"],
+    families.map((f) => [code(f.name), f.type, cell(f.help)]),
+  );
+}
+
 export const BLOCKS: Record<string, () => string> = {
+  "metrics:serve": () => metricTable(serveMetrics()),
+  "metrics:node": () => metricTable(nodeMetrics()),
   "flags:chain": () => flagTable(Object.values(CHAIN_FLAGS) as Input<unknown>[]),
   "flags:credentials": () => flagTable(own(credentials.INPUTS)),
   "flags:doctor": () => flagTable(own(doctor.INPUTS)),

@@ -8,7 +8,7 @@ import type { RouteCredentials } from "./refresher.ts";
 export type Target = string;
 
 export class Metrics {
-  /** Counts by target, then status: no string is built per request. */
+  /** Counts by route (or probe, or other), then status: no string is built per request. */
   private readonly requests = new Map<Target, Map<number, number>>();
 
   constructor(
@@ -26,14 +26,14 @@ export class Metrics {
 
   render(): string {
     const lines = [
-      "# HELP epicac_requests_total Requests answered, by what they asked for and status.",
+      "# HELP epicac_requests_total Requests answered, by route (or probe, or other) and status.",
       "# TYPE epicac_requests_total counter",
     ];
     for (const target of [...this.requests.keys()].sort()) {
       const byStatus = this.requests.get(target)!;
       for (const status of [...byStatus.keys()].sort()) {
         lines.push(
-          `epicac_requests_total{target="${target}",status="${status}"} ${byStatus.get(status)}`,
+          `epicac_requests_total{route="${target}",status="${status}"} ${byStatus.get(status)}`,
         );
       }
     }

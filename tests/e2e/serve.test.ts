@@ -252,10 +252,10 @@ const cases: Case[] = [
       const lines = metrics.body.split("\n");
       for (
         const expected of [
-          'epicac_requests_total{target="default",status="200"} 3',
-          'epicac_requests_total{target="default",status="401"} 1',
-          'epicac_requests_total{target="audit",status="200"} 1',
-          'epicac_requests_total{target="other",status="404"} 50',
+          'epicac_requests_total{route="default",status="200"} 3',
+          'epicac_requests_total{route="default",status="401"} 1',
+          'epicac_requests_total{route="audit",status="200"} 1',
+          'epicac_requests_total{route="other",status="404"} 50',
           'epicac_refreshes_total{route="default"} 1',
           'epicac_refreshes_total{route="audit"} 1',
           'epicac_refresh_failures_total{route="default"} 0',

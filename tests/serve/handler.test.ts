@@ -115,9 +115,9 @@ test("metrics count by configured route and status only; unknown paths are 'othe
   await request("GET", "/v1/credentials", "wrong");
   for (let i = 0; i < 100; i++) await request("GET", `/random/${i}`, TOKEN);
   const text = (await request("GET", "/metrics")).body;
-  assert.match(text, /^epicac_requests_total\{target="default",status="200"\} 1$/m);
-  assert.match(text, /^epicac_requests_total\{target="default",status="403"\} 1$/m);
-  assert.match(text, /^epicac_requests_total\{target="other",status="404"\} 100$/m);
+  assert.match(text, /^epicac_requests_total\{route="default",status="200"\} 1$/m);
+  assert.match(text, /^epicac_requests_total\{route="default",status="403"\} 1$/m);
+  assert.match(text, /^epicac_requests_total\{route="other",status="404"\} 100$/m);
   assert.doesNotMatch(text, /random/);
   assert.match(text, /^epicac_refresh_failures_total\{route="audit"\} 2$/m);
   assert.match(text, /^epicac_credentials_expiry_seconds\{route="default"\} 3600$/m);

@@ -82,7 +82,7 @@ export async function startServePod(name: string): Promise<ServePod> {
       answered: async (route = "default") => {
         const metrics = await (await fetch(serving.url("/metrics"))).text();
         const line = metrics.split("\n")
-          .find((l) => l.startsWith(`epicac_requests_total{target="${route}",status="200"}`));
+          .find((l) => l.startsWith(`epicac_requests_total{route="${route}",status="200"}`));
         return Number(line?.split(" ")[1] ?? 0);
       },
       close,

@@ -20,6 +20,7 @@ import process from "node:process";
 import { PrometheusRule } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule";
 import { EXAMPLES, type Json, list, type Obj, obj, yamlDocuments } from "../../support/examples.ts";
 import { runProcess } from "../../support/epicac.ts";
+import { nodeMetrics, serveMetrics } from "../../../scripts/metric-families.ts";
 
 const DIR = join(EXAMPLES, "prometheus");
 const RULES = join(DIR, "epicac-rules.yaml");
@@ -27,31 +28,9 @@ const UNIT_TESTS = join(DIR, "epicac-rules.test.yaml");
 /** The plain rules file the unit tests name: the PrometheusRule's spec. */
 const GROUPS_FILE = "epicac-rules.groups.yaml";
 
-// The metrics each command exports, by name. This mirrors the code (src/serve/metrics.ts,
-// src/node/metrics.ts and src/node/probes.ts): a name changed there must change here.
-const SERVE_METRICS = [
-  "epicac_requests_total",
-  "epicac_refreshes_total",
-  "epicac_refresh_failures_total",
-  "epicac_short_lived_credentials_total",
-  "epicac_credentials_expiry_seconds",
-  "epicac_route_ready",
-  "epicac_log_lines_dropped_total",
-];
-const NODE_METRICS = [
-  "epicac_requests_total",
-  "epicac_agent_calls_total",
-  "epicac_sts_chains_total",
-  "epicac_sts_chain_failures_total",
-  "epicac_cache_entries",
-  "epicac_cache_hits_total",
-  "epicac_cache_misses_total",
-  "epicac_cache_evictions_total",
-  "epicac_route_reloads_total",
-  "epicac_route_reload_failures_total",
-  "epicac_listening",
-  "epicac_address_in_use_total",
-];
+// The metrics each command exports, by name, as its own code renders them.
+const SERVE_METRICS = serveMetrics().map((f) => f.name);
+const NODE_METRICS = nodeMetrics().map((f) => f.name);
 const METRICS_OF_GROUP: Record<string, string[]> = {
   "epicac-serve": SERVE_METRICS,
   "epicac-node": NODE_METRICS,
