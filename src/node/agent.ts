@@ -4,7 +4,8 @@
 // for the node well under the agent's, and a small budget per source address for tokens not seen
 // before (a forger minting tokens spends only its own). A token the agent accepted is
 // remembered, by its SHA-256, for at most REMEMBER_MS: requests bearing it need no call, and a
-// token the agent starts refusing is refused within that time.
+// token the agent starts refusing is refused within that time. Requests bearing a token the
+// agent is being asked about now share that one call.
 
 import { createHash } from "node:crypto";
 import type { Credentials } from "../credentials.ts";
@@ -41,6 +42,8 @@ export interface AgentCall {
 
 export class Agent {
   private readonly remembered: Lru<string, { credentials: Credentials; until: number }>;
+  /** The calls running now, by token hash: as many as the budgets let start. */
+  private readonly asking = new Map<string, Promise<Credentials>>();
   private readonly node: Buckets;
   private readonly perSource: Buckets;
   /** Answers by status ("error" for no answer), for the metrics. */
@@ -65,19 +68,24 @@ export class Agent {
     const now = this.clock.now();
     const known = this.remembered.get(key);
     if (known && now < known.until) return { credentials: known.credentials, called: false };
+    const running = this.asking.get(key);
+    if (running) return { credentials: await running, called: false };
     if (!known && !this.perSource.take(source)) {
       throw new AgentRefused(429, "Too Many Requests: too many new tokens from this address");
     }
     if (!this.node.take()) {
       throw new AgentRefused(429, "Too Many Requests: this node's agent calls are at their limit");
     }
-    const credentials = await this.call(token);
-    const until = Math.min(
-      now + REMEMBER_MS,
-      now + lifeLeft(credentials, now) - MIN_LIFE_MS,
-    );
-    this.remembered.set(key, { credentials, until });
-    return { credentials, called: true };
+    const call = this.call(token).then((credentials) => {
+      const until = Math.min(
+        now + REMEMBER_MS,
+        now + lifeLeft(credentials, now) - MIN_LIFE_MS,
+      );
+      this.remembered.set(key, { credentials, until });
+      return credentials;
+    }).finally(() => this.asking.delete(key));
+    this.asking.set(key, call);
+    return { credentials: await call, called: true };
   }
 
   private async call(token: string): Promise<Credentials> {
