@@ -138,6 +138,54 @@ const cases: Case[] = [
   ],
 
   [
+    "100 pods asking at once, three times each, make exactly one STS chain per pod's credentials",
+    async (target) => {
+      node.writeRoutes(routes());
+      const pods = await node.pods(
+        Array.from({ length: 100 }, (_, i) => ({
+          namespace: "bank",
+          serviceAccount: "app",
+          pod: `teller-${i}`,
+        })),
+      );
+      // One service account's 300 requests at once: over its default request rate.
+      const running = await node.start(target, ["--account-rate", "1000:1000"]);
+      const from = node.sts.calls.length;
+      const answers = await Promise.all(
+        pods.flatMap((pod) => [0, 1, 2].map(() => ask(pod, "prod"))),
+      );
+      const refused = answers.filter((a) => a.status !== 200).map((a) => `${a.status} ${a.body}`);
+      assert.deepEqual(refused, [], "every pod is answered");
+      const calls = assumed(from);
+      assert.equal(calls.length, 100);
+      assert.deepEqual(
+        calls.map((c) => c.accessKeyId).sort(),
+        pods.map((p) => p.source.AccessKeyId).sort(),
+        "one chain per pod, each signed with that pod's own keys",
+      );
+      await running.stop();
+    },
+  ],
+
+  [
+    "SIGTERM with requests in flight: they are answered, then it exits 0 within 5 s",
+    async (target) => {
+      node.writeRoutes(routes());
+      const [pod] = await node.pods([{ namespace: "shop", serviceAccount: "app", pod: "late" }]);
+      const running = await node.start(target, ["--timeout", "4"]);
+      node.sts.delayMs = 1500;
+      const inFlight = Promise.all([0, 1, 2].map(() => ask(pod, "prod")));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const stopped = running.stop();
+      const answers = await inFlight.finally(() => delete node.sts.delayMs);
+      assert.deepEqual(answers.map((a) => a.status), [200, 200, 200]);
+      const { code, ms } = await stopped;
+      assert.equal(code, 0);
+      assert.ok(ms < STOP_WITHIN_MS, `stopped in ${ms} ms`);
+    },
+  ],
+
+  [
     "tokens the node cannot use are refused before the agent is asked; an unknown route is refused like a denied one",
     async (target) => {
       node.writeRoutes(routes());
@@ -165,11 +213,15 @@ const cases: Case[] = [
       });
       assert.equal(proxied.status, 403);
       assert.equal(node.agent.requests.length, agentBefore, "the agent was never asked");
-      // An unknown route and a route that does not allow the pod: the same refusal.
+      // An unknown route and a route that does not allow the pod: the same refusal, and neither
+      // the agent nor STS is asked.
+      const stsBefore = node.sts.calls.length;
       const unknown = await ask(pod, "nope");
       const denied = await ask(pod, "audit");
       assert.equal(unknown.status, 403);
       assert.equal(denied.status, 403);
+      assert.equal(node.agent.requests.length, agentBefore, "the agent was never asked");
+      assert.equal(node.sts.calls.length, stsBefore, "nor STS");
       assert.equal(
         unknown.body.replace("nope", "ROUTE"),
         denied.body.replace("audit", "ROUTE"),
@@ -191,8 +243,10 @@ const cases: Case[] = [
       const forged = kubeletToken({ ...pod, node: NODE_NAME, pod: "forged" });
       const running = await node.start(target, [], clock.env());
       try {
+        const stsBefore = node.sts.calls.length;
         const refused = await ask(pod, "prod", { token: forged });
         assert.equal(refused.status, 403);
+        assert.equal(node.sts.calls.length, stsBefore, "no STS call for a forged token");
         assert.equal((await ask(pod, "prod")).status, 200);
         node.known.delete(pod.token); // the pod was deleted: the agent refuses its token now
         assert.equal((await ask(pod, "prod")).status, 200, "remembered for up to a minute");
@@ -256,7 +310,7 @@ const cases: Case[] = [
   ],
 
   [
-    "faults: the agent down or slow, STS throttling or down: 502, 504, 429, 502; the node answers again after",
+    "faults: the agent down, slow, limiting, failing or garbled; STS throttling or down; the node answers again after",
     async (target) => {
       node.writeRoutes(routes());
       const [pod] = await node.pods([{ namespace: "bank", serviceAccount: "app", pod: "faults" }]);
@@ -274,6 +328,14 @@ const cases: Case[] = [
       ]);
       assert.equal((await ask(pod, "prod")).status, 504);
       await slow.stop();
+      // The agent's own refusals go back as they are; an answer that is not credentials is 502.
+      for (const [path, status] of [["status/429", 429], ["status/500", 500], ["malformed", 502]]) {
+        const agent = await node.start(target, ["--agent-uri", `http://169.254.170.23/${path}`]);
+        const answer = await ask(pod, "prod");
+        assert.equal(answer.status, status, `${path}: ${answer.body}`);
+        await agent.stop();
+        assertNoSecrets(answer.body + agent.stderr(), secretsOf([pod]));
+      }
 
       // No retries: STS's refusal is the answer at once, not the deadline's.
       const running = await node.start(target, ["--retries", "0"]);

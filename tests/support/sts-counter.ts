@@ -2,7 +2,8 @@
 // Host header included, so SigV4 signatures still verify at the peer; each one is recorded with
 // its Action, the role and session name asked for, and the access key id that signed it. Tests
 // count STS calls here, at the peer's door, rather than trusting the counts of the program under
-// test. `refuse` answers in the peer's place while it is set (throttling, an outage).
+// test. `refuse` answers in the peer's place while it is set (throttling, an outage); `delayMs`
+// slows every call down.
 
 import { createServer, request as forward } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -26,6 +27,8 @@ export interface StsCounter {
   calls: StsCall[];
   /** While set, every request gets this error instead of reaching the peer. */
   refuse?: StsRefusal;
+  /** While set, every request is held this long before it goes on. */
+  delayMs?: number;
   close(): Promise<void>;
 }
 
@@ -44,6 +47,7 @@ export async function startStsCounter(peer: string): Promise<StsCounter> {
       accessKeyId: /Credential=([^/]+)\//.exec(req.headers.authorization ?? "")?.[1],
     };
     calls.push(call);
+    if (counter.delayMs) await new Promise((resolve) => setTimeout(resolve, counter.delayMs));
     if (counter.refuse) {
       call.status = counter.refuse.status;
       res.writeHead(counter.refuse.status, { "content-type": "text/xml" });
