@@ -4,7 +4,7 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { Agent, AgentRefused, REMEMBER_MS } from "../../src/node/agent.ts";
+import { Agent, type AgentRefused, REMEMBER_MS } from "../../src/node/agent.ts";
 import {
   type Agent as Emulator,
   type AgentCredentials,
