@@ -90,7 +90,15 @@ tooling: build
 test-loaded: build check
 	scripts/test-under-load $(SUITE)
 
-demo: build-bun
+# The Bun binaries as make demo needs them: rebuilt only when what they are built from changed
+# (the sources, the lockfile, the flags, the build scripts, the pinned runtimes in this file).
+dist/.bun-built: $(SOURCES) bun.lockb scripts/bun-compile-flags scripts/build scripts/payload.sh \
+  Makefile node_modules/.installed
+	scripts/build bun
+	@touch $@
+
+## demo: epicac end to end on this machine against a local AWS (moto) and the agent's emulator.
+demo: dist/.bun-built
 	scripts/demo
 
 ## bench: cold start of every binary against the `curl | jq` baseline and its floors, serve
