@@ -9,6 +9,8 @@ import { processEnv, type Target } from "./epicac.ts";
 
 export interface Serving {
   port: number;
+  /** The serve process (under /proc: its memory and CPU time). */
+  pid: number;
   url(path?: string): string;
   /** The token of --token-file, as the application reads it. */
   token(): string;
@@ -100,6 +102,7 @@ export async function startServe(
   const port = Number(/:(\d+)$/.exec(String(started.listen))?.[1]);
   return {
     port,
+    pid: child.pid!,
     url: (path = "/v1/credentials") => `http://127.0.0.1:${port}${path}`,
     token: () => readFileSync(tokenFile, "utf8").trim(),
     stderr: () => stderr,
