@@ -297,17 +297,22 @@ export function text(status: number, message: string): HttpResponse {
   };
 }
 
-/** The request line and headers, or why they are refused. */
+/**
+ * The request line and headers, or why they are refused. At least as strict as llhttp (a test
+ * compares them): the head is ASCII, its lines end in CR LF and hold no other control byte but
+ * tab, the target is visible, a header's name is a token and only spaces and tabs around its
+ * value are trimmed, so that no byte is read one way here and another way by another reader.
+ */
 function parse(head: string): (HttpRequest & { version: string }) | string {
   const lines = head.split("\r\n");
-  const line = /^([A-Z]+) (\S+) (HTTP\/1\.[01])$/.exec(lines[0]);
+  const line = /^([A-Z]+) ([!-~]+) (HTTP\/1\.[01])$/.exec(lines[0]);
   if (!line) return "malformed request line";
   const headers = new Map<string, string>();
   for (const header of lines.slice(1)) {
     const colon = header.indexOf(":");
-    if (colon < 1 || /[\s]/.test(header.slice(0, colon))) return "malformed header";
     const name = header.slice(0, colon).toLowerCase();
-    const value = header.slice(colon + 1).trim();
+    const value = header.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, "");
+    if (colon < 0 || !TOKEN.test(name) || !FIELD_VALUE.test(value)) return "malformed header";
     if (headers.has(name)) {
       // A second Authorization (or length) could mean two things to two readers: refuse it.
       if (name === "authorization" || name === "content-length" || name === "host") {
@@ -324,6 +329,10 @@ function parse(head: string): (HttpRequest & { version: string }) | string {
   }
   return { method: line[1], path: line[2], version: line[3], headers };
 }
+
+const TOKEN = /^[-!#$%&'*+.^_`|~0-9a-z]+$/;
+/** Visible ASCII, spaces and tabs. */
+const FIELD_VALUE = /^[\t -~]*$/;
 
 /** Where CR LF CR LF starts in `bytes`, searching from `from`; -1 if nowhere yet. */
 function headEnd(bytes: Uint8Array, from: number): number {

@@ -123,7 +123,17 @@ test("a request with a body, a second Authorization, or a malformed line is refu
       ],
       ["GET /x\r\n\r\n", 400, "malformed request line"],
       ["GET /x HTTP/1.1\r\nno colon here\r\n\r\n", 400, "malformed header"],
+      ["GET /x HTTP/1.1\r\nnocolon\r\n\r\n", 400, "malformed header"],
       ["get /x HTTP/1.1\r\n\r\n", 400, "malformed request line"],
+      // Read otherwise by another parser: a bare LF ends a line for some, a space in a name
+      // or a control byte hides a header, a byte above ASCII has no one meaning.
+      ["GET /x HTTP/1.1\r\nX-A: a\nAuthorization: b\r\n\r\n", 400, "malformed header"],
+      ["GET /x HTTP/1.1\r\nX-A: a\rb\r\n\r\n", 400, "malformed header"],
+      ["GET /x HTTP/1.1\r\nAuthorization : b\r\n\r\n", 400, "malformed header"],
+      ["GET /x HTTP/1.1\r\nX-A: a\x00b\r\n\r\n", 400, "malformed header"],
+      ["GET /x HTTP/1.1\r\nX-A: caf\xe9\r\n\r\n", 400, "malformed header"],
+      ["GET /caf\xe9 HTTP/1.1\r\n\r\n", 400, "malformed request line"],
+      ["GET  /x HTTP/1.1\r\n\r\n", 400, "malformed request line"],
     ] as const
   ) {
     const c = connection();
