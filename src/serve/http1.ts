@@ -73,13 +73,8 @@ const NOTHING = new Uint8Array(0);
 /** CR LF CR LF, the end of a request's head, is 4 bytes. */
 const HEAD_END_BYTES = 4;
 
-/**
- * One client connection: requests parsed as bytes arrive, each answered in order.
- */
+/** One client connection: requests parsed as bytes arrive, each answered in order. */
 export class Connection {
-  private readonly socket: Socket;
-  private readonly handler: Handler;
-  private readonly limits: ConnectionLimits;
   /**
    * The client's bytes not parsed yet: `input` from `start`. During receive() that is the
    * runtime's chunk; after, a copy of what it left (runtimes reuse their buffers). Bytes, not a
@@ -104,10 +99,11 @@ export class Connection {
   /** Since when the connection has been idle, or busy, whichever it is now (see `idle`). */
   since = Date.now();
 
-  constructor(socket: Socket, handler: Handler, limits: ConnectionLimits) {
-    this.socket = socket;
-    this.handler = handler;
-    this.limits = limits;
+  constructor(
+    private readonly socket: Socket,
+    private readonly handler: Handler,
+    private readonly limits: ConnectionLimits,
+  ) {
     this.arm();
   }
 

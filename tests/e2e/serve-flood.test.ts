@@ -46,6 +46,7 @@ function pipelined(host: string, port: number, path: string, count: number): Pro
     const socket = connect({ host, port });
     let answers = 0;
     socket.on("error", reject);
+    socket.setTimeout(30_000, () => reject(new Error(`${answers} of ${count} answered in 30 s`)));
     socket.setEncoding("latin1").on("data", (d: string) => {
       answers += d.split("HTTP/1.1 ").length - 1;
       if (answers >= count) {
