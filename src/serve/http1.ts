@@ -79,13 +79,8 @@ const NOTHING = new Uint8Array(0);
 /** CR LF CR LF, the end of a request's head, is 4 bytes. */
 const HEAD_END_BYTES = 4;
 
-/**
- * One client connection: requests parsed as bytes arrive, each answered in order.
- */
+/** One client connection: requests parsed as bytes arrive, each answered in order. */
 export class Connection {
-  private readonly socket: Socket;
-  private readonly handler: Handler;
-  private readonly limits: ConnectionLimits;
   /**
    * The client's bytes not parsed yet: `input` from `start`. During receive() that is the
    * runtime's chunk; after, a copy of what it left (runtimes reuse their buffers). Bytes, not a
@@ -113,14 +108,11 @@ export class Connection {
   since = Date.now();
 
   constructor(
-    socket: Socket,
-    handler: Handler,
-    limits: ConnectionLimits,
+    private readonly socket: Socket,
+    private readonly handler: Handler,
+    private readonly limits: ConnectionLimits,
     private readonly remote?: string,
   ) {
-    this.socket = socket;
-    this.handler = handler;
-    this.limits = limits;
     this.arm();
   }
 
@@ -348,18 +340,23 @@ export function text(status: number, message: string): HttpResponse {
 /** What a handler that failed in a way it did not foresee answers: the cause stays inside. */
 const INTERNAL_ERROR = text(500, "internal error");
 
-/** The request line and headers, or why they are refused. */
+/**
+ * The request line and headers, or why they are refused. At least as strict as llhttp (a test
+ * compares them): the head is ASCII, its lines end in CR LF and hold no other control byte but
+ * tab, the target is visible, a header's name is a token and only spaces and tabs around its
+ * value are trimmed, so that no byte is read one way here and another way by another reader.
+ */
 function parse(head: string): (HttpRequest & { version: string }) | string {
   const lines = head.split("\r\n");
-  const line = /^([A-Z]+) (\S+) (HTTP\/1\.[01])$/.exec(lines[0]);
+  const line = /^([A-Z]+) ([!-~]+) (HTTP\/1\.[01])$/.exec(lines[0]);
   if (!line) return "malformed request line";
   const headers = new Map<string, string>();
   for (const header of lines.slice(1)) {
     const colon = header.indexOf(":");
-    if (colon < 1 || /[\s]/.test(header.slice(0, colon))) return "malformed header";
     const name = header.slice(0, colon).toLowerCase();
     // Optional whitespace is space and tab, nothing else (a no-break space is part of a value).
     const value = header.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, "");
+    if (colon < 0 || !TOKEN.test(name) || !FIELD_VALUE.test(value)) return "malformed header";
     if (headers.has(name)) {
       // A second Authorization (or length) could mean two things to two readers: refuse it.
       if (name === "authorization" || name === "content-length" || name === "host") {
@@ -376,6 +373,10 @@ function parse(head: string): (HttpRequest & { version: string }) | string {
   }
   return { method: line[1], path: line[2], version: line[3], headers };
 }
+
+const TOKEN = /^[-!#$%&'*+.^_`|~0-9a-z]+$/;
+/** Visible ASCII, spaces and tabs. */
+const FIELD_VALUE = /^[\t -~]*$/;
 
 /** Where CR LF CR LF starts in `bytes`, searching from `from`; -1 if nowhere yet. */
 function headEnd(bytes: Uint8Array, from: number): number {

@@ -145,15 +145,18 @@ export function listen(address: ListenAddress, handler: Handler, limits: ServerL
 
 /** A Bun socket's writes: what the kernel did not take waits for the next drain. */
 class BunConnection implements Socket {
-  private readonly socket: BunSocket;
   private pending: Uint8Array[] = [];
   private pendingBytes = 0;
   private ending = false;
   private gone = false;
   readonly http: Connection;
 
-  constructor(socket: BunSocket, handler: Handler, limits: ConnectionLimits, remote: string) {
-    this.socket = socket;
+  constructor(
+    private readonly socket: BunSocket,
+    handler: Handler,
+    limits: ConnectionLimits,
+    remote: string,
+  ) {
     this.http = new Connection(this, handler, limits, remote);
   }
 
@@ -261,8 +264,6 @@ function listenBun(
 
 /** A Deno connection: reads stop while paused; writes go out in order, one at a time. */
 class DenoConnection implements Socket {
-  private readonly conn: DenoConn;
-  private readonly onGone: () => void;
   private queue: Uint8Array[] = [];
   private queuedBytes = 0;
   private ending = false;
@@ -271,9 +272,12 @@ class DenoConnection implements Socket {
   private wake: (() => void) | undefined;
   readonly http: Connection;
 
-  constructor(conn: DenoConn, handler: Handler, limits: ConnectionLimits, onGone: () => void) {
-    this.conn = conn;
-    this.onGone = onGone;
+  constructor(
+    private readonly conn: DenoConn,
+    handler: Handler,
+    limits: ConnectionLimits,
+    private readonly onGone: () => void,
+  ) {
     this.http = new Connection(this, handler, limits, conn.remoteAddr.hostname);
   }
 

@@ -93,6 +93,7 @@ function pipelined(port: number, count: number): Promise<void> {
     const socket = connect({ host: "127.0.0.1", port });
     let answers = 0;
     socket.on("error", reject);
+    socket.setTimeout(30_000, () => reject(new Error(`${answers} of ${count} answered in 30 s`)));
     socket.setEncoding("latin1").on("data", (d: string) => {
       answers += d.split("HTTP/1.1 200 ").length - 1;
       if (answers >= count) {

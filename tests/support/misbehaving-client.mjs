@@ -7,11 +7,17 @@
 //     {"event":"connected"}, then {"event":"closed","ms"} when the server closes it, or
 //     {"event":"left","ms"} when it gives up after HOLD_MS (default: never) and goes away.
 //
+//   node misbehaving-client.mjs steady HOST PORT PATH
+//     One connection: 100 pipelined GET PATH every 10 ms, never reading an answer (no burst
+//     for the server to read at once: requests keep coming). Prints {"event":"connected"},
+//     then {"event":"closed","ms"} when the server closes it.
+//
 //   node misbehaving-client.mjs hold HOST PORT COUNT
 //     COUNT connections from one process without the token, a third each: idle (connected,
 //     silent), trickling (a request's head one byte a second, started again when cut) and slow
 //     (a whole GET /healthz every 2 s, kept alive). Any connection the server closes is opened
-//     again at once. Prints {"event":"holding","open"} once all are open, then every second.
+//     again at once. Prints {"event":"holding","open","opened"} every second once each of the
+//     COUNT has connected at least once ("open": connected now; "opened": connections made).
 
 import { connect } from "node:net";
 import process from "node:process";
@@ -44,10 +50,25 @@ if (mode === "flood") {
       process.exit(0);
     }, Number(holdMs));
   }
+} else if (mode === "steady") {
+  const request = `GET ${rest[0]} HTTP/1.1\r\nHost: ${host}\r\n\r\n`.repeat(100);
+  const started = performance.now();
+  const socket = connect({ host, port: Number(port) }, () => {
+    socket.pause();
+    print({ event: "connected" });
+    // What the kernel does not take waits here, up to 1 MB: sends stop, the pipeline stays full.
+    setInterval(() => socket.writableLength < 1024 * 1024 && socket.write(request), 10);
+  });
+  socket.on("error", () => {});
+  socket.on("close", () => {
+    print({ event: "closed", ms: Math.round(performance.now() - started) });
+    process.exit(0);
+  });
 } else if (mode === "hold") {
   const count = Number(rest[0]);
   const open = new Set();
   const kinds = ["idle", "trickling", "slow"];
+  let opened = 0;
   const hold = (kind) => {
     const socket = connect({ host, port: Number(port) });
     let timer;
@@ -55,6 +76,7 @@ if (mode === "flood") {
     socket.on("data", () => {});
     socket.on("connect", () => {
       open.add(socket);
+      opened++;
       const head = `GET /healthz HTTP/1.1\r\nHost: ${host}\r\nX-Pad: ${"a".repeat(200)}\r\n\r\n`;
       let at = 0;
       if (kind === "trickling") {
@@ -70,12 +92,10 @@ if (mode === "flood") {
     });
   };
   for (let i = 0; i < count; i++) hold(kinds[i % kinds.length]);
-  let holding = false;
   setInterval(() => {
-    holding ||= open.size >= count;
-    if (holding) print({ event: "holding", open: open.size });
+    if (opened >= count) print({ event: "holding", open: open.size, opened });
   }, 1000);
 } else {
-  console.error("usage: misbehaving-client.mjs flood|hold HOST PORT ...");
+  console.error("usage: misbehaving-client.mjs flood|steady|hold HOST PORT ...");
   process.exit(2);
 }

@@ -62,6 +62,11 @@ export function flood(
   );
 }
 
+/** One connection sending 100 pipelined GET `path` every 10 ms, never reading. */
+export function steady(host: string, port: number, path: string): Misbehaving {
+  return run(["steady", host, String(port), path], []);
+}
+
 /** `count` connections held idle, trickling or slow, reopened whenever closed. */
 export function hold(
   host: string,

@@ -8,7 +8,7 @@
 import { mkdirSync } from "node:fs";
 import process from "node:process";
 import { join } from "node:path";
-import { binaryTarget } from "./epicac.ts";
+import { binaryTarget, type Target } from "./epicac.ts";
 import { type Pod, startPod } from "./pod.ts";
 import { type Serving, startServe } from "./serve.ts";
 import { startStsCounter, type StsCounter } from "./sts-counter.ts";
@@ -28,7 +28,11 @@ export interface ServePod {
   close(): Promise<void>;
 }
 
-export async function startServePod(name: string): Promise<ServePod> {
+/** The pod, with serve run as `target` (by default the native Bun binary). */
+export async function startServePod(
+  name: string,
+  target: Target = binaryTarget("bun", process.arch === "arm64" ? "arm64" : "amd64"),
+): Promise<ServePod> {
   const pod = await startPod(name, podToken());
   const closing: (() => Promise<unknown>)[] = [() => pod.close()];
   const close = async () => {
@@ -39,7 +43,7 @@ export async function startServePod(name: string): Promise<ServePod> {
     closing.push(() => sts.close());
     const tokenFile = join(pod.dir, "serve-token");
     const serving = await startServe(
-      binaryTarget("bun", process.arch === "arm64" ? "arm64" : "amd64"),
+      target,
       [
         "--assume",
         pod.moto.roleArn("dest"),

@@ -20,7 +20,7 @@ import { buildGoConsumer, goSdkVersion } from "../../support/go-consumer.ts";
 
 const NAME = `the Go SDK v2 ${goSdkVersion()} (Debian) refuses epicac node's URI: its allow-list ` +
   "predates the agent's address";
-const skip = noShellSkip() ?? await agentAddressesSkip();
+const skip = noShellSkip() ?? agentAddressesSkip();
 const built = skip ? { skip } : buildGoConsumer();
 
 if ("skip" in built) {

@@ -23,7 +23,7 @@ import {
 } from "../../support/node-pod.ts";
 import { AWS_CLI_SKIP, CLIENTS } from "../../support/sdk-clients.ts";
 
-const skip = noShellSkip() ?? AWS_CLI_SKIP ?? await agentAddressesSkip();
+const skip = noShellSkip() ?? AWS_CLI_SKIP ?? agentAddressesSkip();
 
 if (skip) {
   for (const client of CLIENTS) {
