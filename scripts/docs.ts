@@ -1,6 +1,7 @@
 // The generated parts of the documentation: every block between `<!-- generated:NAME -->` and
 // `<!-- /generated:NAME -->` in README.md and docs/*.md is written from the code (the inputs'
-// declarations, doctor's checks), never by hand.
+// declarations, doctor's checks, the metrics, the build's flag files) or from the benchmark's
+// bench/results.json, never by hand.
 //   deno run --allow-read --allow-write scripts/docs.ts [--check]
 // --check (make check) fails, naming the block, when a page is not what the code gives.
 
@@ -17,7 +18,10 @@ import { CHAIN_INPUTS, REFRESH_BEFORE } from "../src/inputs/chain.ts";
 import { COMMAND_LINE, type Input, MODULE } from "../src/inputs/input.ts";
 import { flagUsage } from "../src/cli/help.ts";
 import { ROUTE_INPUTS } from "../src/node/routes-file.ts";
+import { NODE_LIMITS, PROBE_LIMITS, SERVE_LIMITS } from "../src/serve/limits.ts";
+import type { ServerLimits } from "../src/serve/server.ts";
 import { type MetricFamily, nodeMetrics, serveMetrics } from "./metric-families.ts";
+import type { ResultsDocument } from "./bench/report.ts";
 
 type AnyInputs = Record<string, Input<unknown>>;
 
@@ -74,7 +78,146 @@ function metricTable(families: MetricFamily[]): string {
   );
 }
 
+/** One of the build's flag files (scripts/*-flags): its flags, comments left out. */
+function flagFile(name: string): string {
+  const text = readFileSync(new URL(name, import.meta.url), "utf8");
+  const flags = text.split("\n").map((line) => line.trim()).filter((l) => l && !l.startsWith("#"));
+  return `\`scripts/${name}\`: ${flags.map(code).join(" ")}`;
+}
+
+// The benchmark's figures, from bench/results.json as make bench last wrote it, with the run
+// they come from: a figure is quoted only from there.
+function bench(): ResultsDocument {
+  return JSON.parse(readFileSync(new URL("../bench/results.json", import.meta.url), "utf8"));
+}
+
+function measuredBy(doc: ResultsDocument): string {
+  const { machine: m } = doc;
+  const revision = `${m.git.revision?.slice(0, 12)}${m.git.dirty ? " (dirty tree)" : ""}`;
+  return `From \`bench/results.json\`: \`make bench\` at git ${revision}, ` +
+    `${doc.generatedAt.slice(0, 10)}, linux-${m.arch}, ${m.cpu}, ${m.cores} cores.`;
+}
+
+const ms = (value: number) => `${value.toFixed(value < 1 ? 3 : 1)} ms`;
+const times = (value?: number) => value === undefined ? "" : `${value.toFixed(2)}×`;
+const mib = (value?: number) => value === undefined ? "" : `${value.toFixed(1)} MiB`;
+const count = (n = 0) => String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+
+function coldStartBlock(): string {
+  const doc = bench();
+  const measured = doc.coldStart.filter((r) => r.status === "measured");
+  const other = doc.coldStart.filter((r) => r.status !== "measured");
+  return [
+    measuredBy(doc),
+    "",
+    table(
+      ["Program", "Path", "Median", "× `curl \\| jq`", "× its floor", "Peak RSS"],
+      measured.map((r) => [
+        cell(r.label),
+        r.path,
+        ms(r.medianMs!),
+        times(r.vsBaseline),
+        times(r.vsFloor),
+        mib(r.peakRssMiB),
+      ]),
+    ),
+    ...(other.length ? ["", ...other.map((r) => `- ${r.label}, ${r.path}: ${r.reason}`)] : []),
+  ].join("\n");
+}
+
+function serveBlock(): string {
+  const doc = bench();
+  const servers = doc.serve?.servers ?? [];
+  const compared = servers.filter((s) => s.reference && s.status === "measured");
+  if (compared.length === 0) return `${measuredBy(doc)} No server was measured in that run.`;
+  return [
+    measuredBy(doc),
+    "",
+    table(
+      ["Server", "Connections", "Requests/s × reference", "p99 × reference", "Reference"],
+      compared.flatMap((s) =>
+        s.loads.map((l) => [
+          cell(s.name),
+          String(l.connections),
+          times(l.vsReference?.requestsPerSecond),
+          times(l.vsReference?.p99),
+          cell(s.reference!),
+        ])
+      ),
+    ),
+  ].join("\n");
+}
+
+/** The node section, where the run had one: its memory once it holds entries. */
+type NodeSection = {
+  coldPath?: {
+    status: string;
+    rssMiB?: { idle: number; filled: number };
+    counters?: Record<string, number>;
+  } | null;
+} | null;
+
+function memoryBlock(): string {
+  const doc = bench();
+  const binary = `epicac-bun-linux-${doc.machine.arch}`;
+  const run = (path: string) =>
+    doc.coldStart.find((r) => r.kind === "epicac" && r.path === path && r.status === "measured");
+  const rows: string[][] = [];
+  for (const [path, what] of [["default", "a run"], ["assume", "a run with `--assume`"]]) {
+    const r = run(path);
+    if (r) rows.push([`credential_process: ${what}`, `${mib(r.peakRssMiB)} at its peak`, r.label]);
+  }
+  const serve = doc.serve?.servers.find((s) => s.name === "epicac serve");
+  if (serve?.rssMiB) {
+    rows.push([
+      "`epicac serve`, per pod",
+      `${mib(serve.rssMiB.idle)} after its first answer, ${mib(serve.rssMiB.loaded)} after ${
+        count(serve.sustainedRequests)
+      } requests`,
+      binary,
+    ]);
+  }
+  const cold = (doc as { node?: NodeSection }).node?.coldPath;
+  rows.push([
+    "`epicac node`, per node",
+    cold?.status === "measured" && cold.rssMiB
+      ? `${mib(cold.rssMiB.idle)} after its first answers, ${mib(cold.rssMiB.filled)} holding ${
+        count(cold.counters?.epicac_cache_entries)
+      } entries`
+      : "not in this run",
+    binary,
+  ]);
+  return [measuredBy(doc), "", table(["What", "Resident memory", "Measured on"], rows)].join("\n");
+}
+
+/** The fixed limits of each listener, as the servers hold them. */
+function limitsBlock(): string {
+  const listeners = [SERVE_LIMITS, NODE_LIMITS, PROBE_LIMITS];
+  const seconds = (v?: number) => v === undefined ? "" : `${v / 1000} s`;
+  const kib = (v?: number) => v === undefined ? "" : `${v / 1024} KiB`;
+  const rows: [string, (l: ServerLimits) => string][] = [
+    ["A request's head arrives within", (l) => seconds(l.headerTimeoutMs)],
+    ["A request's head is at most", (l) => kib(l.maxHeaderBytes)],
+    ["An idle connection is closed after", (l) => seconds(l.idleTimeoutMs)],
+    ["An answer is taken within", (l) => seconds(l.writeTimeoutMs)],
+    ["Output left waiting on a connection, at most", (l) => kib(l.maxQueuedBytes)],
+    ["Connections at once", (l) => count(l.maxConnections)],
+    ["Connections from one address", (l) => l.maxPerAddress ? count(l.maxPerAddress) : "any"],
+  ];
+  return table(
+    ["Limit", "`serve --listen`", "`node --listen`", "`--probe-listen`"],
+    rows.map(([what, value]) => [what, ...listeners.map(value)]),
+  );
+}
+
 export const BLOCKS: Record<string, () => string> = {
+  "limits:servers": limitsBlock,
+  "bench:cold-start": coldStartBlock,
+  "bench:serve": serveBlock,
+  "bench:memory": memoryBlock,
+  "build:flags": () =>
+    ["bun-compile-flags", "deno-bundle-flags", "deno-compile-flags"].map((f) => `- ${flagFile(f)}`)
+      .join("\n"),
   "metrics:serve": () => metricTable(serveMetrics()),
   "metrics:node": () => metricTable(nodeMetrics()),
   "flags:chain": () => flagTable(Object.values(CHAIN_FLAGS) as Input<unknown>[]),
@@ -84,6 +227,7 @@ export const BLOCKS: Record<string, () => string> = {
   "flags:node": () => flagTable(Object.values(node.INPUTS) as Input<unknown>[]),
   "options:routes": () => optionTable(Object.values(ROUTE_INPUTS) as Input<unknown>[]),
   "flags:config": () => flagTable(Object.values(config.INPUTS) as Input<unknown>[]),
+  "flags:config-trust": () => flagTable(Object.values(config.TRUST_INPUTS) as Input<unknown>[]),
   "options:module": () =>
     optionTable([...Object.values(CHAIN_INPUTS), REFRESH_BEFORE] as Input<unknown>[]),
   "checks:doctor": () =>
@@ -101,8 +245,10 @@ export function regenerate(page: string, where: string): string {
   });
 }
 
-function pages(): string[] {
-  const docs = existsSync("docs") ? readdirSync("docs").filter((f) => f.endsWith(".md")) : [];
+/** The pages with generated blocks, relative to `root`: the README and docs/*.md. */
+export function pages(root = "."): string[] {
+  const dir = `${root}/docs`;
+  const docs = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".md")).sort() : [];
   return ["README.md", ...docs.map((f) => `docs/${f}`)];
 }
 

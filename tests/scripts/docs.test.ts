@@ -4,14 +4,18 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { BLOCKS, regenerate } from "../../scripts/docs.ts";
+import { BLOCKS, pages, regenerate } from "../../scripts/docs.ts";
 import { ROOT } from "../support/epicac.ts";
 
-test("the README's generated blocks are what the code gives", () => {
-  const readme = readFileSync(`${ROOT}README.md`, "utf8");
-  assert.equal(regenerate(readme, "README.md"), readme, "run make docs");
+test("the pages' generated blocks are what the code gives, and each block is on a page", () => {
+  const all = pages(ROOT).map((path) => {
+    const page = readFileSync(`${ROOT}${path}`, "utf8");
+    assert.equal(regenerate(page, path), page, `${path}: run make docs`);
+    return page;
+  }).join("\n");
+  assert.ok(pages(ROOT).includes("docs/operating.md"));
   for (const name of Object.keys(BLOCKS)) {
-    assert.ok(readme.includes(`<!-- generated:${name} -->`), `the README shows ${name}`);
+    assert.ok(all.includes(`<!-- generated:${name} -->`), `a page shows ${name}`);
   }
 });
 
