@@ -2,12 +2,17 @@
 // from the npm registry), and the release publishes the sidecar image as examples/README.md says:
 // stage serve, both architectures, the repository's name and the version, SBOM and provenance;
 // and, beside SHA256SUMS, BUILD-INPUTS from scripts/build-inputs, so a rebuild can be compared.
+// A tag whose version has no section in CHANGELOG.md is refused before anything is built: the
+// step's own script is run here against changelogs with and without the section.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import process from "node:process";
 import { ROOT } from "../support/epicac.ts";
 import { parseWithBun } from "../support/examples.ts";
 
@@ -136,4 +141,49 @@ test("the release publishes the module to JSR, as deno.json names it, with the r
   assert.match(runs, /require\("\.\/deno\.json"\)\.version/);
   const deno = JSON.parse(readFileSync(join(ROOT, "deno.json"), "utf8"));
   assert.match(deno.name, /^@[a-z0-9-]+\/[a-z0-9-]+$/);
+});
+
+/** The release's CHANGELOG step, run as GitHub runs a bash step, in `dir` for tag `tag`. */
+function changelogStep(run: string, dir: string, tag: string) {
+  const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", run], {
+    cwd: dir,
+    env: { PATH: process.env.PATH, GITHUB_REF_NAME: tag },
+    encoding: "utf8",
+  });
+  return { code: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
+test("the release refuses a tag whose version has no section in CHANGELOG.md, before it builds anything", async () => {
+  const { jobs } = await releaseWorkflow();
+  const steps = jobs.build.steps;
+  const tagged = steps.findIndex((s) =>
+    /require\("\.\/package\.json"\)\.version/.test(s.run ?? "")
+  );
+  const changelog = steps.findIndex((s) => /CHANGELOG\.md/.test(s.run ?? ""));
+  const built = steps.findIndex((s) => /^\s*make build\s*$/m.test(s.run ?? ""));
+  assert.ok(tagged >= 0, "a step checks the tag against package.json's version");
+  assert.ok(changelog > tagged && changelog < built, "the CHANGELOG step runs before the build");
+  const run = steps[changelog].run!;
+
+  const dir = mkdtempSync(join(tmpdir(), "epicac-changelog-"));
+  try {
+    const page = (...sections: string[]) =>
+      writeFileSync(join(dir, "CHANGELOG.md"), `# Changelog\n\n${sections.join("\n\n")}\n`);
+    page("## 1.2.0\n\n- a change", "## 1.1.0\n\n- an older one");
+    assert.equal(changelogStep(run, dir, "v1.2.0").code, 0, "a tag with its section passes");
+    for (const tag of ["v1.3.0", "v1.2", "v1.2.00"]) {
+      const refused = changelogStep(run, dir, tag);
+      assert.equal(refused.code, 1, `${tag}: refused`);
+      assert.match(refused.output, /::error::CHANGELOG\.md has no '## /);
+    }
+    page("- 1.3.0: mentioned, but no section", "### 1.3.0");
+    assert.equal(changelogStep(run, dir, "v1.3.0").code, 1, "only a `## X.Y.Z` heading counts");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  // This tree is releasable: its own CHANGELOG.md has the section for package.json's version.
+  const { version } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
+  const own = changelogStep(run, ROOT, `v${version}`);
+  assert.equal(own.code, 0, own.output);
 });
