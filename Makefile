@@ -48,7 +48,8 @@ build-deno: deps
 
 ## check: type-check and lint the sources, tests and scripts; no import cycle in any of them; the
 ## module's documentation complete, its example type-checked; what JSR would get from deno
-## publish (a dry run) is the module's files, README.md, LICENSE and deno.json, nothing else.
+## publish (a dry run) is the module's files, README.md, LICENSE and deno.json, nothing else;
+## the pages' generated blocks current, and every path, link, flag and make target they name real.
 check: deps
 	deno check --quiet src/ tests/ scripts/
 	deno check --quiet --doc src/mod.ts
@@ -60,6 +61,7 @@ check: deps
 	deno run --allow-read scripts/import-cycles.ts tests
 	deno run --allow-read --allow-run --allow-env scripts/check-publish.ts
 	deno run --allow-read scripts/docs.ts --check
+	deno run --allow-read --allow-env scripts/check-docs.ts
 
 ## docs: rewrite the documentation's generated blocks (flags, options, checks) from the code.
 docs: deps
