@@ -9,6 +9,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { DENO_PERMISSIONS } from "../../scripts/deno-permissions.ts";
+import "./trace.ts";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
