@@ -46,6 +46,8 @@ import {
   python,
   PYYAML,
   read,
+  schemaCheck,
+  type SchemaError,
   yamlDocuments,
 } from "../../support/examples.ts";
 import { ROOT, runProcess } from "../../support/epicac.ts";
@@ -179,11 +181,6 @@ function webhookMountsToken(container: Obj): boolean {
 // ---------------------------------------------------------------------------------------------
 // The Kubernetes schema
 
-interface SchemaError {
-  instancePath: string;
-  keyword: string;
-  params: unknown;
-}
 type Validator = ((data: unknown) => boolean) & { errors?: SchemaError[] | null };
 
 const SCHEMAS: Record<string, Validator> = {
@@ -197,56 +194,9 @@ const SCHEMAS: Record<string, Validator> = {
   "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding": validatePolicyBinding,
 };
 
-/**
- * The schema's verdict on a document, and the fields it does not know. The compiled validators
- * read every property their schema names and enumerate only maps (labels, data, …): run one
- * over a proxy that records what it reads, and a key it never read at a place it did not
- * enumerate is a field Kubernetes does not know (a typo, or a field at the wrong level).
- */
-function schemaCheck(validate: Validator, doc: Obj): { errors: string[]; unknown: string[] } {
-  const read = new Map<string, Set<string>>();
-  const note = (path: string, key: string) => {
-    if (!read.has(path)) read.set(path, new Set());
-    read.get(path)!.add(key);
-  };
-  const wrap = (value: unknown, path: string): unknown => {
-    if (value === null || typeof value !== "object") return value;
-    return new Proxy(value, {
-      get(target, key, receiver) {
-        const found = Reflect.get(target, key, receiver);
-        if (typeof key !== "string" || !Object.hasOwn(target, key)) return found;
-        note(path, key);
-        return wrap(found, `${path}/${key}`);
-      },
-      has(target, key) {
-        if (typeof key === "string") note(path, key);
-        return Reflect.has(target, key);
-      },
-      ownKeys(target) {
-        note(path, "*");
-        return Reflect.ownKeys(target);
-      },
-    });
-  };
-  const valid = validate(wrap(doc, ""));
-  const errors = valid
-    ? []
-    : (validate.errors ?? []).map((e) =>
-      `${e.instancePath || "/"}: ${e.keyword} ${JSON.stringify(e.params)}`
-    );
-  const unknown: string[] = [];
-  const walk = (value: Json, path: string) => {
-    if (value === null || typeof value !== "object") return;
-    const seen = read.get(path);
-    for (const [key, child] of Object.entries(value)) {
-      if (!Array.isArray(value) && !seen?.has("*") && !seen?.has(key)) {
-        unknown.push(`${path}/${key}`);
-      } else walk(child, `${path}/${key}`);
-    }
-  };
-  walk(doc, "");
-  return { errors, unknown };
-}
+/** A compiled Kubernetes validator's complaints about `doc` (none: valid). */
+const complaints = (validate: Validator) => (doc: unknown): SchemaError[] =>
+  validate(doc) ? [] : validate.errors ?? [];
 
 test("kubernetes/node: every manifest is valid against the Kubernetes schema, with no unknown field", async () => {
   const manifests = await allManifests();
@@ -255,10 +205,15 @@ test("kubernetes/node: every manifest is valid against the Kubernetes schema, wi
     const what = `node/${file}: ${doc.kind} ${meta(doc).name}`;
     const validate = SCHEMAS[`${doc.apiVersion}/${doc.kind}`];
     assert.ok(validate, `${what}: ${doc.apiVersion} ${doc.kind} is a kind this test knows`);
-    const { errors, unknown } = schemaCheck(validate, doc);
+    const { errors, unknown } = schemaCheck(doc, complaints(validate));
     assert.deepEqual(errors, [], `${what}: the schema refuses it`);
     assert.deepEqual(unknown, [], `${what}: fields the schema does not know`);
   }
+  // The check finds a field at the wrong level: a DaemonSet has no replicas.
+  const misplaced = structuredClone(await one("daemonset.yaml", "DaemonSet"));
+  obj(misplaced.spec, "spec").replicas = 2;
+  const { unknown } = schemaCheck(misplaced, complaints(validateDaemonSet));
+  assert.deepEqual(unknown, ["/spec/replicas"], "a field the schema does not know is found");
 });
 
 // ---------------------------------------------------------------------------------------------
