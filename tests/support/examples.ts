@@ -1,6 +1,6 @@
 // What the tests of examples/ share: where the files are, the accounts and roles they name,
-// readers for each kind of file (YAML with two parsers, the AWS config, Dockerfiles), and the
-// check of a manifest against its API's schema.
+// readers for each kind of file (YAML with two parsers, the AWS config, Kubernetes workloads,
+// Dockerfiles), and the check of a manifest against its API's schema.
 
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { arch } from "node:os";
@@ -181,6 +181,42 @@ export function envOf(container: Obj): Map<string, string> {
     return [String(entry.name), String(entry.value)];
   }));
 }
+
+// Kubernetes workloads: their pod spec, containers, volumes, mounts, env and args.
+
+/** A workload's pod spec: spec.template.spec of a Deployment or a DaemonSet. */
+export const podSpecOf = (workload: Obj, what: string): Obj =>
+  obj(obj(obj(workload.spec, "spec").template, "template").spec, `${what}: pod spec`);
+
+export const containersOf = (pod: Obj): Obj[] =>
+  list(pod.containers, "containers").map((c) => obj(c, "container"));
+
+export const volumesByName = (pod: Obj): Map<string, Obj> =>
+  new Map(
+    list(pod.volumes ?? [], "volumes").map((
+      v,
+    ) => [String(obj(v, "volume").name), obj(v, "volume")]),
+  );
+
+export const mountsOf = (container: Obj): Obj[] =>
+  list(container.volumeMounts ?? [], "volumeMounts").map((m) => obj(m, "volumeMount"));
+
+/** A container's env entries by name, each with its value or its valueFrom. */
+export const envEntries = (container: Obj): Map<string, Obj> =>
+  new Map(list(container.env ?? [], "env").map((e) => [String(obj(e, "env").name), obj(e, "env")]));
+
+/** A container's args as [flag, value] pairs (value "" for a switch). */
+export function containerFlags(container: Obj, what: string): [string, string][] {
+  return list(container.args, `${what} args`).map((arg): [string, string] => {
+    const match = /^(--[a-z-]+)(?:=(.+))?$/s.exec(String(arg));
+    assert.ok(match, `${what}: arg ${arg} is --flag or --flag=value`);
+    return [match[1], match[2] ?? ""];
+  });
+}
+
+/** The values `flag` is given among a container's [flag, value] pairs, in order. */
+export const valuesOfFlag = (flags: [string, string][], flag: string): string[] =>
+  flags.filter(([f]) => f === flag).map(([, v]) => v);
 
 /** Dockerfile instructions, with continuation lines joined and comments dropped. */
 export function dockerInstructions(text: string): { keyword: string; args: string }[] {
