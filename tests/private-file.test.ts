@@ -4,28 +4,11 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  closeSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  symlinkSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { closeSync, readdirSync, readFileSync, statSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { createPrivateFile, writeFileAtomically } from "../src/private-file.ts";
-
-function withDirectory(fn: (dir: string) => void): void {
-  const dir = mkdtempSync(join(tmpdir(), "epicac-private-"));
-  try {
-    fn(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+import { withDirectory } from "./support/directory.ts";
 
 test("a private file has its mode whatever the umask, and is never made where anything is", () => {
   withDirectory((dir) => {

@@ -4,24 +4,13 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { readFailure, readSmallFile } from "../src/small-file.ts";
+import { withDirectory } from "./support/directory.ts";
 
 const IS_ROOT = process.getuid?.() === 0;
-
-// A directory per test, removed by the test itself: under deno test a top-level after() does
-// not run when a test in the file is skipped.
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), "epicac-read-"));
-  try {
-    await fn(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 function file(dir: string, content: string, name = "file"): string {
   const path = join(dir, name);
@@ -40,7 +29,7 @@ async function readError(path: string): Promise<unknown> {
 }
 
 test("readSmallFile returns the content exactly, untrimmed, as UTF-8", async () => {
-  await withDir(async (dir) => {
+  await withDirectory(async (dir) => {
     const content = "  eyJ token ✓ ünïcode\r\n\n";
     assert.equal(await readSmallFile(file(dir, content)), content);
     assert.equal(await readSmallFile(file(dir, "", "empty")), "");
@@ -48,7 +37,7 @@ test("readSmallFile returns the content exactly, untrimmed, as UTF-8", async () 
 });
 
 test("readSmallFile reads the file as it is now, not as it was", async () => {
-  await withDir(async (dir) => {
+  await withDirectory(async (dir) => {
     const path = file(dir, "first");
     assert.equal(await readSmallFile(path), "first");
     writeFileSync(path, "second");
@@ -57,7 +46,7 @@ test("readSmallFile reads the file as it is now, not as it was", async () => {
 });
 
 test("a missing file fails with ENOENT: 'no such file'", async () => {
-  await withDir(async (dir) => {
+  await withDirectory(async (dir) => {
     const error = await readError(join(dir, "missing"));
     assert.equal((error as { code?: string }).code, "ENOENT");
     assert.equal(readFailure(error), "no such file");
@@ -65,7 +54,7 @@ test("a missing file fails with ENOENT: 'no such file'", async () => {
 });
 
 test("a directory fails with EISDIR: 'it is a directory'", async () => {
-  await withDir(async (dir) => {
+  await withDirectory(async (dir) => {
     const error = await readError(dir);
     assert.equal((error as { code?: string }).code, "EISDIR");
     assert.equal(readFailure(error), "it is a directory");
@@ -75,7 +64,7 @@ test("a directory fails with EISDIR: 'it is a directory'", async () => {
 test("an unreadable file fails with EACCES: 'permission denied'", {
   skip: IS_ROOT ? "running as root, which can read any file" : false,
 }, async () => {
-  await withDir(async (dir) => {
+  await withDirectory(async (dir) => {
     const path = file(dir, "secret");
     chmodSync(path, 0o000);
     const error = await readError(path);
@@ -89,7 +78,7 @@ test("a device is refused as not a regular file, without reading it (a FIFO: tes
 });
 
 test("a file over the limit is refused before it is read", async () => {
-  await withDir(async (dir) => {
+  await withDirectory(async (dir) => {
     const path = file(dir, "x".repeat(101));
     try {
       await readSmallFile(path, 100);
@@ -102,7 +91,7 @@ test("a file over the limit is refused before it is read", async () => {
 });
 
 test("other failures are named by their code", async () => {
-  await withDir(async (dir) => {
+  await withDirectory(async (dir) => {
     const error = await readError(join(file(dir, "x"), "below-a-file"));
     assert.equal(readFailure(error), "ENOTDIR");
   });

@@ -4,7 +4,6 @@
 // the route's roles. Its flags, its --help, its run: load the routes, bind every address (trying
 // again while one is not there yet, or is taken), answer until SIGTERM or SIGINT.
 
-import process from "node:process";
 import type { Env } from "../env.ts";
 import { EXIT_OK, UsageError } from "../errors.ts";
 import { DEBUG, REFRESH_BEFORE, REGION, RETRIES, STS_ENDPOINT, TIMEOUT } from "../inputs/chain.ts";
@@ -44,6 +43,7 @@ import { NODE_LIMITS, PROBE_LIMITS } from "../serve/limits.ts";
 import { listen } from "../serve/server.ts";
 import type { CommandResult } from "./command.ts";
 import { setUp, setUpAsync } from "./set-up.ts";
+import { untilStopped } from "./until-stopped.ts";
 
 export const INPUTS = {
   routes: ROUTES,
@@ -67,9 +67,6 @@ export const INPUTS = {
   debug: DEBUG,
 };
 
-/** SIGTERM to exit: requests in flight get this long, then the log what is left of a second. */
-const STOP_GRACE_MS = 4000;
-const LOG_FLUSH_MS = 500;
 const LISTEN_HINT = "check --probe-listen: its port must be free on the node";
 
 export async function help(): Promise<string> {
@@ -213,23 +210,13 @@ export async function run(argv: string[], env: Env): Promise<CommandResult> {
   });
   for (const binder of binders) setUp(() => binder.start(), LISTEN_HINT);
 
-  await new Promise<void>((resolve) => {
-    let stopping = false;
-    const stop = (signal: "SIGTERM" | "SIGINT") => {
-      // A second one ends at once, as a shell's impatient user expects.
-      if (stopping) process.exit(signal === "SIGINT" ? 130 : 143);
-      stopping = true;
-      logEvent("stopping", { signal });
+  await untilStopped({
+    stop: (graceMs) => {
       routes.stop();
-      void Promise.all([
-        ...binders.map((b) => b.stop(STOP_GRACE_MS)),
-        probes.stop(STOP_GRACE_MS),
-      ]).then(() => eventLog.flush(LOG_FLUSH_MS)).then(resolve);
-    };
-    process.on("SIGTERM", () => stop("SIGTERM"));
-    process.on("SIGINT", () => stop("SIGINT"));
-    process.on("SIGHUP", () => void routes.look());
-    for (const signal of ["SIGUSR1", "SIGUSR2", "SIGALRM"] as const) process.on(signal, () => {});
+      return Promise.all([...binders.map((b) => b.stop(graceMs)), probes.stop(graceMs)]);
+    },
+    hangUp: () => void routes.look(),
+    eventLog,
   });
   return { output: "", credentials: false, exitCode: EXIT_OK };
 }

@@ -2,7 +2,6 @@
 // Pod Identity agent's own protocol, which every AWS SDK reads without a shell. Its flags, its
 // --help, its run: start, refresh in the background, answer until SIGTERM or SIGINT.
 
-import process from "node:process";
 import type { Env } from "../env.ts";
 import { EXIT_OK, UsageError } from "../errors.ts";
 import { debugEnabled, logEvent } from "../log.ts";
@@ -27,6 +26,7 @@ import { listen } from "../serve/server.ts";
 import type { HttpRequest } from "../serve/http1.ts";
 import type { CommandResult } from "./command.ts";
 import { setUp } from "./set-up.ts";
+import { untilStopped } from "./until-stopped.ts";
 
 const TOKEN_FILE = text({
   flag: "token-file",
@@ -56,9 +56,6 @@ export const INPUTS = {
 
 /** Refused requests are logged as a count, at most this often. */
 const REFUSALS_LOGGED_EVERY_MS = 10_000;
-/** SIGTERM to exit: requests in flight get this long, then the log what is left of a second. */
-const STOP_GRACE_MS = 4000;
-const LOG_FLUSH_MS = 500;
 /** What to check when --listen or --probe-listen cannot be bound. */
 const LISTEN_HINT = "pick another --listen port, free on the pod's loopback";
 
@@ -170,24 +167,14 @@ export async function run(argv: string[], env: Env): Promise<CommandResult> {
   });
   for (const refresher of refreshers) refresher.start();
 
-  await new Promise<void>((resolve) => {
-    let stopping = false;
-    const stop = (signal: "SIGTERM" | "SIGINT") => {
-      // A second one ends at once, as a shell's impatient user expects.
-      if (stopping) process.exit(signal === "SIGINT" ? 130 : 143);
-      stopping = true;
-      logEvent("stopping", { signal });
+  await untilStopped({
+    stop: (graceMs) => {
       refusals.flush();
       for (const refresher of refreshers) refresher.stop();
-      void Promise.all([server.stop(STOP_GRACE_MS), probes?.stop(STOP_GRACE_MS)])
-        .then(() => eventLog.flush(LOG_FLUSH_MS))
-        .then(resolve);
-    };
-    process.on("SIGTERM", () => stop("SIGTERM"));
-    process.on("SIGINT", () => stop("SIGINT"));
-    // HUP: look at the token file now. Signals that would end the process otherwise: ignored.
-    process.on("SIGHUP", () => token.look());
-    for (const signal of ["SIGUSR1", "SIGUSR2", "SIGALRM"] as const) process.on(signal, () => {});
+      return Promise.all([server.stop(graceMs), probes?.stop(graceMs)]);
+    },
+    hangUp: () => token.look(),
+    eventLog,
   });
   return { output: "", credentials: false, exitCode: EXIT_OK };
 }

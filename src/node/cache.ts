@@ -70,12 +70,23 @@ export class ChainedCache {
     until: number,
     chain: () => Promise<Credentials>,
   ): Promise<Credentials> {
+    const run = (): Promise<Credentials> => {
+      const running = chain()
+        .then((chained) => {
+          const credentials = capped(chained, until);
+          this.store(key, { credentials, subject, route });
+          return credentials;
+        })
+        .finally(() => this.inflight.delete(key));
+      this.inflight.set(key, running);
+      return running;
+    };
     const now = this.clock.now();
     const entry = this.entries.get(key);
     if (entry && isUsable(entry.credentials, now)) {
       this.hits++;
       if (isDue(entry.credentials, this.windowMs, now) && !this.inflight.has(key)) {
-        void this.run(key, subject, route, until, chain).catch(() => {});
+        void run().catch(() => {});
       }
       return Promise.resolve(entry.credentials);
     }
@@ -87,7 +98,7 @@ export class ChainedCache {
         new MissBudgetSpent(`service account ${subject} has made too many new chains just now`),
       );
     }
-    return this.run(key, subject, route, until, chain);
+    return run();
   }
 
   /** Forget every entry of a route (it changed, or is gone). */
@@ -98,24 +109,6 @@ export class ChainedCache {
         this.forget(entry);
       }
     }
-  }
-
-  private run(
-    key: string,
-    subject: string,
-    route: string,
-    until: number,
-    chain: () => Promise<Credentials>,
-  ): Promise<Credentials> {
-    const running = chain()
-      .then((chained) => {
-        const credentials = capped(chained, until);
-        this.store(key, { credentials, subject, route });
-        return credentials;
-      })
-      .finally(() => this.inflight.delete(key));
-    this.inflight.set(key, running);
-    return running;
   }
 
   private store(key: string, entry: Entry): void {

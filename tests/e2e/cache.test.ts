@@ -47,6 +47,16 @@ function freshCacheDir(): string {
 
 const env = (extra: Env = {}) => pod.env(extra);
 
+/** The chain every case runs: DEST assumed through the STS stub, cached in `cacheDir`. */
+const cachedChain = (cacheDir: string) => [
+  "--assume",
+  DEST,
+  "--sts-endpoint",
+  sts.endpoint,
+  "--cache-dir",
+  cacheDir,
+];
+
 async function cached(
   t: Target,
   cacheDir: string,
@@ -54,15 +64,7 @@ async function cached(
   extra: Record<string, string | undefined> = {},
 ) {
   const first = sts.requests.length;
-  const result = await runEpicac(t, [
-    "--assume",
-    DEST,
-    "--sts-endpoint",
-    sts.endpoint,
-    "--cache-dir",
-    cacheDir,
-    ...args,
-  ], { env: env(extra) });
+  const result = await runEpicac(t, [...cachedChain(cacheDir), ...args], { env: env(extra) });
   return { result, stsCalls: sts.requests.length - first };
 }
 
@@ -249,12 +251,7 @@ const cases: Case[] = [
           { length: t.emulated ? 10 : 50 },
           () =>
             runEpicac(t, [
-              "--assume",
-              DEST,
-              "--sts-endpoint",
-              sts.endpoint,
-              "--cache-dir",
-              cacheDir,
+              ...cachedChain(cacheDir),
               // Processes under qemu on two cores start slowly: a generous deadline there.
               "--deadline",
               t.emulated ? "120" : "30",

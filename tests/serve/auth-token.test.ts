@@ -7,7 +7,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  mkdtempSync,
   readdirSync,
   readFileSync,
   renameSync,
@@ -16,7 +15,6 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { EpicacError } from "../../src/errors.ts";
@@ -24,18 +22,10 @@ import { ServeToken, TOKEN_FILE_MODE } from "../../src/serve/auth-token.ts";
 import { redact } from "../../src/redact.ts";
 import { FakeClock } from "../support/clock.ts";
 import { thrownBy } from "../support/assertions.ts";
+import { withDirectory } from "../support/directory.ts";
 
 const GRACE = 120_000;
 const TOKEN = "secret-token-from-a-kubernetes-secret-0123456789";
-
-function withDirectory(fn: (dir: string) => void): void {
-  const dir = mkdtempSync(join(tmpdir(), "epicac-serve-token-"));
-  try {
-    fn(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 function load(path: string, clock = new FakeClock()) {
   const events: string[] = [];

@@ -8,27 +8,23 @@ import assert from "node:assert/strict";
 import { connect, type Socket } from "node:net";
 import { type HttpRequest, text } from "../../src/serve/http1.ts";
 import { listen, type Server, type ServerLimits } from "../../src/serve/server.ts";
+import { SERVE_LIMITS } from "../../src/serve/limits.ts";
 import { flood } from "../support/misbehaving.ts";
 
-const LIMITS: ServerLimits = {
-  headerTimeoutMs: 5000,
-  maxHeaderBytes: 8 * 1024,
-  idleTimeoutMs: 60_000,
-  maxQueuedBytes: 64 * 1024,
-  writeTimeoutMs: 10_000,
-  maxConnections: 512,
-};
 /** The server checks deadlines this often (server.ts). */
 const SWEEP_MS = 250;
 const BIG_BODY = "x".repeat(8 * 1024 * 1024);
 
-/** A server answering `ok` (or 8 MiB on /big), counting the requests it parsed. */
+/**
+ * A server answering `ok` (or 8 MiB on /big), counting the requests it parsed: serve's own limits,
+ * but for the ones a test lowers to reach them.
+ */
 function start(limits: Partial<ServerLimits>) {
   const seen: HttpRequest[] = [];
   const server = listen({ hostname: "127.0.0.1", port: 0 }, (request) => {
     seen.push(request);
     return request.path === "/big" ? { status: 200, headers: {}, body: BIG_BODY } : text(200, "ok");
-  }, { ...LIMITS, ...limits });
+  }, { ...SERVE_LIMITS, ...limits });
   return { server, seen };
 }
 
@@ -212,7 +208,7 @@ test("an answer that comes later is sent when it comes, and the client's address
     remotes.push(request.remote);
     await sleep(50);
     return text(200, `later ${request.path}`);
-  }, LIMITS);
+  }, SERVE_LIMITS);
   const c = await client(server, true, "127.0.0.4");
   try {
     c.socket.write("GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n");
@@ -231,7 +227,7 @@ test("past its own cap with every connection answering, an address's newcomer is
   const server = listen({ hostname: "127.0.0.1", port: 0 }, async () => {
     await held;
     return text(200, "done");
-  }, { ...LIMITS, maxPerAddress: 2 });
+  }, { ...SERVE_LIMITS, maxPerAddress: 2 });
   const clients: Client[] = [];
   try {
     for (let i = 0; i < 2; i++) {

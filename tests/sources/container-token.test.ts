@@ -4,13 +4,13 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { readAuthorizationToken } from "../../src/sources/container-token.ts";
 import { EpicacError } from "../../src/errors.ts";
 import { redact } from "../../src/redact.ts";
+import { withDirectory } from "../support/directory.ts";
 
 const FILE = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE";
 const INLINE = "AWS_CONTAINER_AUTHORIZATION_TOKEN";
@@ -18,15 +18,6 @@ const INLINE = "AWS_CONTAINER_AUTHORIZATION_TOKEN";
 /** A token no other test uses, not JWT-shaped (so only registration can redact it). */
 function newToken(label: string): string {
   return `${label}-${Math.random().toString(36).slice(2, 12)}-tokenvalue`;
-}
-
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), "epicac-token-"));
-  try {
-    await fn(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 /** The refusal, whether the reader throws or rejects. */
@@ -41,7 +32,7 @@ async function refusal(fn: () => unknown): Promise<EpicacError> {
 }
 
 test("the token file is preferred over the inline token", async () => {
-  await withDir(async (dir) => {
+  await withDirectory(async (dir) => {
     const path = join(dir, "token");
     const fromFile = newToken("file");
     writeFileSync(path, fromFile);
@@ -68,7 +59,7 @@ test("no token at all is not an error: the request goes without Authorization", 
 });
 
 test("the token is trimmed: the kubelet's trailing newline is not sent", async () => {
-  await withDir(async (dir) => {
+  await withDirectory(async (dir) => {
     const path = join(dir, "token");
     const token = newToken("trim");
     writeFileSync(path, `  ${token}\n`);
@@ -81,7 +72,7 @@ test("the token is trimmed: the kubelet's trailing newline is not sent", async (
 });
 
 test("the token file is read afresh on every call (the kubelet rotates it)", async () => {
-  await withDir(async (dir) => {
+  await withDirectory(async (dir) => {
     const path = join(dir, "token");
     const first = newToken("first");
     const second = newToken("second");
@@ -93,7 +84,7 @@ test("the token file is read afresh on every call (the kubelet rotates it)", asy
 });
 
 test("an empty or blank token file is refused, naming the file", async () => {
-  await withDir(async (dir) => {
+  await withDirectory(async (dir) => {
     const path = join(dir, "token");
     for (const content of ["", "\n", "  \t\n"]) {
       writeFileSync(path, content);
@@ -110,7 +101,7 @@ test("a blank inline token is refused, naming the variable", async () => {
 });
 
 test("a token holding CR or LF inside is refused without quoting it", async () => {
-  await withDir(async (dir) => {
+  await withDirectory(async (dir) => {
     const path = join(dir, "token");
     for (const sep of ["\r\n", "\n", "\r"]) {
       const token = newToken("crlf");
@@ -139,7 +130,7 @@ test("a token holding NUL or another control character is refused before it reac
 });
 
 test("a missing token file is named, with what to check", async () => {
-  await withDir(async (dir) => {
+  await withDirectory(async (dir) => {
     const path = join(dir, "no-such-token");
     const error = await refusal(() =>
       readAuthorizationToken({ [FILE]: path, [INLINE]: newToken("x") })
@@ -154,7 +145,7 @@ test("a missing token file is named, with what to check", async () => {
 });
 
 test("a token file that is a directory is named as such", async () => {
-  await withDir(async (dir) => {
+  await withDirectory(async (dir) => {
     const error = await refusal(() => readAuthorizationToken({ [FILE]: dir }));
     assert.equal(error.message, `cannot read the token file ${dir} (${FILE}): it is a directory`);
   });
@@ -165,7 +156,7 @@ const isRoot = process.getuid?.() === 0;
 test("an unreadable token file is reported as permission denied", {
   skip: isRoot ? "running as root, which can read any file" : false,
 }, async () => {
-  await withDir(async (dir) => {
+  await withDirectory(async (dir) => {
     const path = join(dir, "token");
     writeFileSync(path, newToken("perm"));
     chmodSync(path, 0o000);
@@ -175,7 +166,7 @@ test("an unreadable token file is reported as permission denied", {
 });
 
 test("other read failures are reported with their error code", async () => {
-  await withDir(async (dir) => {
+  await withDirectory(async (dir) => {
     const file = join(dir, "plain-file");
     writeFileSync(file, "x");
     const path = join(file, "token"); // a path through a regular file
@@ -185,7 +176,7 @@ test("other read failures are reported with their error code", async () => {
 });
 
 test("the token is registered for redaction, from the file and from the variable", async () => {
-  await withDir(async (dir) => {
+  await withDirectory(async (dir) => {
     const path = join(dir, "token");
     const fromFile = newToken("redact-file");
     writeFileSync(path, `${fromFile}\n`);

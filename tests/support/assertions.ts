@@ -38,6 +38,16 @@ export interface ProcessCredentials {
   AccountId?: string;
 }
 
+/** The fields of a credentials answer in the Pod Identity agent's own format (serve's, node's). */
+const AGENT_FIELDS = ["AccessKeyId", "AccountId", "Expiration", "SecretAccessKey", "Token"];
+
+/** An answer's body in the Pod Identity agent's format, with every field and no other. */
+export function parseAgentCredentials(body: string): Record<string, string> {
+  const doc = JSON.parse(body);
+  assert.deepEqual(Object.keys(doc).sort(), AGENT_FIELDS);
+  return doc;
+}
+
 /** A successful run's stdout: exactly one line of credential_process JSON, and nothing on stderr. */
 export function parseSuccess(result: RunResult): ProcessCredentials {
   assert.equal(result.code, 0, `exit code (stderr: ${result.stderr})`);

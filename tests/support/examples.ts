@@ -1,5 +1,6 @@
-// What the tests of examples/ share: where the files are, the accounts and roles they name, and
-// readers for each kind of file (YAML with two parsers, the AWS config, Dockerfiles).
+// What the tests of examples/ share: where the files are, the accounts and roles they name,
+// readers for each kind of file (YAML with two parsers, the AWS config, Kubernetes workloads,
+// Dockerfiles), and the check of a manifest against its API's schema.
 
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { arch } from "node:os";
@@ -181,6 +182,42 @@ export function envOf(container: Obj): Map<string, string> {
   }));
 }
 
+// Kubernetes workloads: their pod spec, containers, volumes, mounts, env and args.
+
+/** A workload's pod spec: spec.template.spec of a Deployment or a DaemonSet. */
+export const podSpecOf = (workload: Obj, what: string): Obj =>
+  obj(obj(obj(workload.spec, "spec").template, "template").spec, `${what}: pod spec`);
+
+export const containersOf = (pod: Obj): Obj[] =>
+  list(pod.containers, "containers").map((c) => obj(c, "container"));
+
+export const volumesByName = (pod: Obj): Map<string, Obj> =>
+  new Map(
+    list(pod.volumes ?? [], "volumes").map((
+      v,
+    ) => [String(obj(v, "volume").name), obj(v, "volume")]),
+  );
+
+export const mountsOf = (container: Obj): Obj[] =>
+  list(container.volumeMounts ?? [], "volumeMounts").map((m) => obj(m, "volumeMount"));
+
+/** A container's env entries by name, each with its value or its valueFrom. */
+export const envEntries = (container: Obj): Map<string, Obj> =>
+  new Map(list(container.env ?? [], "env").map((e) => [String(obj(e, "env").name), obj(e, "env")]));
+
+/** A container's args as [flag, value] pairs (value "" for a switch). */
+export function containerFlags(container: Obj, what: string): [string, string][] {
+  return list(container.args, `${what} args`).map((arg): [string, string] => {
+    const match = /^(--[a-z-]+)(?:=(.+))?$/s.exec(String(arg));
+    assert.ok(match, `${what}: arg ${arg} is --flag or --flag=value`);
+    return [match[1], match[2] ?? ""];
+  });
+}
+
+/** The values `flag` is given among a container's [flag, value] pairs, in order. */
+export const valuesOfFlag = (flags: [string, string][], flag: string): string[] =>
+  flags.filter(([f]) => f === flag).map(([, v]) => v);
+
 /** Dockerfile instructions, with continuation lines joined and comments dropped. */
 export function dockerInstructions(text: string): { keyword: string; args: string }[] {
   const out: { keyword: string; args: string }[] = [];
@@ -200,4 +237,67 @@ export function dockerInstructions(text: string): { keyword: string; args: strin
   }
   assert.equal(pending, "", "the Dockerfile ends in a continuation");
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// A manifest against its API's schema
+
+/** One complaint of a validator compiled from an OpenAPI schema (ajv's form). */
+export interface SchemaError {
+  instancePath: string;
+  keyword: string;
+  params: unknown;
+}
+
+/**
+ * The schema's verdict on a document, and the fields it does not know. `validate` runs a compiled
+ * validator on what it is given and returns its complaints (none: valid). Such a validator reads
+ * every property its schema names and enumerates only maps (labels, data, annotations, …): it
+ * runs over a proxy that records what it reads, and a key it never read, at a place it did not
+ * enumerate, is a field the API does not know (a typo, or a field at the wrong level), which the
+ * API server's strict field validation refuses.
+ */
+export function schemaCheck(
+  doc: Obj,
+  validate: (doc: unknown) => SchemaError[],
+): { errors: string[]; unknown: string[] } {
+  const read = new Map<string, Set<string>>();
+  const note = (path: string, key: string) => {
+    if (!read.has(path)) read.set(path, new Set());
+    read.get(path)!.add(key);
+  };
+  const wrap = (value: unknown, path: string): unknown => {
+    if (value === null || typeof value !== "object") return value;
+    return new Proxy(value, {
+      get(target, key, receiver) {
+        const found = Reflect.get(target, key, receiver);
+        if (typeof key !== "string" || !Object.hasOwn(target, key)) return found;
+        note(path, key);
+        return wrap(found, `${path}/${key}`);
+      },
+      has(target, key) {
+        if (typeof key === "string") note(path, key);
+        return Reflect.has(target, key);
+      },
+      ownKeys(target) {
+        note(path, "*");
+        return Reflect.ownKeys(target);
+      },
+    });
+  };
+  const errors = validate(wrap(doc, "")).map((e) =>
+    `${e.instancePath || "/"}: ${e.keyword} ${JSON.stringify(e.params)}`
+  );
+  const unknown: string[] = [];
+  const walk = (value: Json, path: string) => {
+    if (value === null || typeof value !== "object") return;
+    const seen = read.get(path);
+    for (const [key, child] of Object.entries(value)) {
+      if (!Array.isArray(value) && !seen?.has("*") && !seen?.has(key)) {
+        unknown.push(`${path}/${key}`);
+      } else walk(child, `${path}/${key}`);
+    }
+  };
+  walk(doc, "");
+  return { errors, unknown };
 }

@@ -2,9 +2,11 @@
 // JavaScript SDK v3's default chain under Node, Bun and Deno, each named with its version. Each
 // prints the identity STS gave it (GetCallerIdentity) as JSON.
 
+import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { ROOT } from "./epicac.ts";
+import { runWithoutShell } from "./no-shell.ts";
 
 const CONSUMER = `${ROOT}tests/support/sdk-consumer.mjs`;
 const DENO = `${ROOT}.tools/bin/deno`;
@@ -33,11 +35,17 @@ const JS_SDK = JSON.parse(
   readFileSync(`${ROOT}node_modules/@aws-sdk/credential-provider-node/package.json`, "utf8"),
 ).version;
 
+export interface Identity {
+  Arn: string;
+  Account: string;
+  AccessKeyId?: string;
+}
+
 export interface Client {
   name: string;
   command: () => string[];
   /** Parse the client's stdout into the identity it got. */
-  identity: (stdout: string) => { Arn: string; Account: string; AccessKeyId?: string };
+  identity: (stdout: string) => Identity;
 }
 
 export const CLIENTS: Client[] = [
@@ -63,3 +71,14 @@ export const CLIENTS: Client[] = [
     identity: (stdout) => JSON.parse(stdout),
   })),
 ];
+
+/** Runs `client` with every shell hidden and only `env`: the identity STS gave it. */
+export async function identityWithoutShell(
+  client: Client,
+  env: Record<string, string>,
+): Promise<Identity> {
+  const [program, ...args] = client.command();
+  const result = await runWithoutShell(program, args, { env, cwd: ROOT, killAfterMs: 90_000 });
+  assert.equal(result.code, 0, `${result.stdout} ${result.stderr}`);
+  return client.identity(result.stdout);
+}

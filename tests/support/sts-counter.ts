@@ -5,6 +5,7 @@
 // test. `refuse` answers in the peer's place while it is set (throttling, an outage); `delayMs`
 // slows every call down.
 
+import assert from "node:assert/strict";
 import { createServer, request as forward } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -84,4 +85,14 @@ export async function startStsCounter(peer: string): Promise<StsCounter> {
     },
   };
   return counter;
+}
+
+/**
+ * A client's proof at STS's door: `calls` (those since it started) are one GetCallerIdentity,
+ * answered, and signed with `accessKeyId` (the keys it was served).
+ */
+export function assertSignedIdentityCall(calls: StsCall[], accessKeyId: string): void {
+  assert.deepEqual(calls.map((c) => c.action), ["GetCallerIdentity"]);
+  assert.equal(calls[0].accessKeyId, accessKeyId);
+  assert.equal(calls[0].status, 200);
 }

@@ -10,8 +10,8 @@ import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
-import { binaryTarget, ROOT } from "../../support/epicac.ts";
-import { noShellSkip, runWithoutShell } from "../../support/no-shell.ts";
+import { binaryTarget } from "../../support/epicac.ts";
+import { noShellSkip } from "../../support/no-shell.ts";
 import { agentAddressesSkip } from "../../support/network.ts";
 import {
   ask,
@@ -21,7 +21,8 @@ import {
   startTestNode,
   type TestNode,
 } from "../../support/node-pod.ts";
-import { AWS_CLI_SKIP, CLIENTS } from "../../support/sdk-clients.ts";
+import { AWS_CLI_SKIP, CLIENTS, identityWithoutShell } from "../../support/sdk-clients.ts";
+import { assertSignedIdentityCall } from "../../support/sts-counter.ts";
 
 const skip = noShellSkip() ?? AWS_CLI_SKIP ?? agentAddressesSkip();
 
@@ -48,25 +49,18 @@ if (skip) {
       const stsBefore = node.sts.calls.length;
       const home = join(node.dir, `home-${++homes}`);
       mkdirSync(home);
-      const [program, ...args] = client.command();
-      const result = await runWithoutShell(program, args, {
-        env: {
-          HOME: home,
-          AWS_CONFIG_FILE: join(home, "no-config"),
-          AWS_SHARED_CREDENTIALS_FILE: join(home, "no-credentials"),
-          AWS_CONTAINER_CREDENTIALS_FULL_URI:
-            `http://169.254.170.23:${NODE_PORT}/v1/credentials/prod`,
-          AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: pod.tokenFile,
-          AWS_REGION: node.moto.region,
-          AWS_DEFAULT_REGION: node.moto.region,
-          AWS_ENDPOINT_URL_STS: node.sts.endpoint,
-          AWS_EC2_METADATA_DISABLED: "true",
-        },
-        cwd: ROOT,
-        killAfterMs: 90_000,
+      const identity = await identityWithoutShell(client, {
+        HOME: home,
+        AWS_CONFIG_FILE: join(home, "no-config"),
+        AWS_SHARED_CREDENTIALS_FILE: join(home, "no-credentials"),
+        AWS_CONTAINER_CREDENTIALS_FULL_URI:
+          `http://169.254.170.23:${NODE_PORT}/v1/credentials/prod`,
+        AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: pod.tokenFile,
+        AWS_REGION: node.moto.region,
+        AWS_DEFAULT_REGION: node.moto.region,
+        AWS_ENDPOINT_URL_STS: node.sts.endpoint,
+        AWS_EC2_METADATA_DISABLED: "true",
       });
-      assert.equal(result.code, 0, `${result.stdout} ${result.stderr}`);
-      const identity = client.identity(result.stdout);
       assert.match(
         identity.Arn,
         new RegExp(`^arn:aws:sts::${node.moto.accountId}:assumed-role/dest/shop\\.app\\.web-`),
@@ -74,9 +68,7 @@ if (skip) {
       // What epicac node holds for the pod now is what the client signed with.
       const served = JSON.parse((await ask(pod, "prod")).body);
       if (identity.AccessKeyId) assert.equal(identity.AccessKeyId, served.AccessKeyId);
-      const calls = node.sts.calls.slice(stsBefore);
-      assert.deepEqual(calls.map((c) => c.action), ["GetCallerIdentity"]);
-      assert.equal(calls[0].accessKeyId, served.AccessKeyId);
+      assertSignedIdentityCall(node.sts.calls.slice(stsBefore), served.AccessKeyId);
       const assumedBy = node.sts.calls.filter((c) => c.action === "AssumeRole");
       assert.equal(assumedBy.length, 1, "epicac node assumed the role once, no client did");
       assert.equal(assumedBy[0].accessKeyId, pod.source.AccessKeyId);

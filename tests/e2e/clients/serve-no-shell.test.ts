@@ -7,10 +7,10 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { ROOT } from "../../support/epicac.ts";
-import { AWS_CLI_SKIP, CLIENTS } from "../../support/sdk-clients.ts";
+import { AWS_CLI_SKIP, CLIENTS, identityWithoutShell } from "../../support/sdk-clients.ts";
 import { noShellSkip, runWithoutShell } from "../../support/no-shell.ts";
 import { type ServePod, startServePod } from "../../support/serve-pod.ts";
+import { assertSignedIdentityCall } from "../../support/sts-counter.ts";
 
 const skip = noShellSkip() ?? AWS_CLI_SKIP;
 
@@ -48,14 +48,7 @@ if (skip) {
         const role = label === "default" ? "dest" : "third";
         const stsBefore = pod.sts.calls.length;
         const answeredBefore = await pod.answered(label);
-        const [program, ...args] = client.command();
-        const result = await runWithoutShell(program, args, {
-          env: pod.clientEnv(path),
-          cwd: ROOT,
-          killAfterMs: 90_000,
-        });
-        assert.equal(result.code, 0, `${result.stdout} ${result.stderr}`);
-        const identity = client.identity(result.stdout);
+        const identity = await identityWithoutShell(client, pod.clientEnv(path));
         assert.match(
           identity.Arn,
           new RegExp(`^arn:aws:sts::${pod.pod.moto.accountId}:assumed-role/${role}/`),
@@ -64,10 +57,7 @@ if (skip) {
         if (identity.AccessKeyId) assert.equal(identity.AccessKeyId, served.AccessKeyId);
         // serve answered it; STS saw the client's call signed with those keys, and no AssumeRole.
         assert.ok(await pod.answered(label) > answeredBefore, "serve answered the client");
-        const calls = pod.sts.calls.slice(stsBefore);
-        assert.deepEqual(calls.map((c) => c.action), ["GetCallerIdentity"]);
-        assert.equal(calls[0].accessKeyId, served.AccessKeyId);
-        assert.equal(calls[0].status, 200);
+        assertSignedIdentityCall(pod.sts.calls.slice(stsBefore), served.AccessKeyId);
         assert.equal(
           pod.sts.calls.filter((c) => c.action === "AssumeRole").length,
           2,

@@ -37,15 +37,24 @@ import { MODULE, readValues } from "../../../src/inputs/input.ts";
 import { parseRoutes } from "../../../src/node/routes-file.ts";
 import {
   AUDIT_ROLE_ARN,
+  containerFlags,
+  containersOf,
+  envEntries,
   EXAMPLES,
   type Json,
   list,
+  mountsOf,
   type Obj,
   obj,
+  podSpecOf,
   PROD_ROLE_ARN,
   python,
   PYYAML,
   read,
+  schemaCheck,
+  type SchemaError,
+  valuesOfFlag,
+  volumesByName,
   yamlDocuments,
 } from "../../support/examples.ts";
 import { ROOT, runProcess } from "../../support/epicac.ts";
@@ -93,19 +102,6 @@ async function allManifests(): Promise<{ file: string; doc: Obj }[]> {
 }
 
 const meta = (doc: Obj) => obj(doc.metadata, `${doc.kind} metadata`);
-const podSpec = (doc: Obj) =>
-  obj(obj(obj(doc.spec, "spec").template, "template").spec, `${meta(doc).name}: pod spec`);
-const containersOf = (pod: Obj) =>
-  list(pod.containers, "containers").map((c) => obj(c, "container"));
-const mountsOf = (container: Obj) =>
-  list(container.volumeMounts ?? [], "volumeMounts").map((m) => obj(m, "volumeMount"));
-const volumesOf = (pod: Obj) => list(pod.volumes ?? [], "volumes").map((v) => obj(v, "volume"));
-
-function envOf(container: Obj): Map<string, Obj> {
-  return new Map(
-    list(container.env ?? [], "env").map((e) => [String(obj(e, "env").name), obj(e, "env")]),
-  );
-}
 
 interface Node {
   daemonSet: Obj;
@@ -117,19 +113,13 @@ interface Node {
 
 async function node(): Promise<Node> {
   const daemonSet = await one("daemonset.yaml", "DaemonSet");
-  const pod = podSpec(daemonSet);
+  const pod = podSpecOf(daemonSet, String(meta(daemonSet).name));
   const containers = containersOf(pod);
   assert.equal(containers.length, 1, "one container, epicac node");
   const container = containers[0];
-  const flags = list(container.args, "args").map((arg): [string, string] => {
-    const match = /^(--[a-z-]+)(?:=(.+))?$/s.exec(String(arg));
-    assert.ok(match, `arg ${arg} is --flag or --flag=value`);
-    return [match[1], match[2] ?? ""];
-  });
+  const flags = containerFlags(container, "epicac node");
   return { daemonSet, pod, container, flags };
 }
-
-const flag = (n: Node, name: string) => n.flags.filter(([f]) => f === name).map(([, v]) => v);
 
 /** HOST:PORT as epicac node's --listen writes it (IPv6 in brackets). */
 function hostPort(address: string): { host: string; port: number } {
@@ -169,7 +159,7 @@ const allows = (route: Route, namespace: string, account: string) =>
  * AWS_STS_REGIONAL_ENDPOINTS; otherwise it mounts the token volume (and adds what is missing).
  */
 function webhookMountsToken(container: Obj): boolean {
-  const env = envOf(container);
+  const env = envEntries(container);
   const credentials = env.has("AWS_CONTAINER_CREDENTIALS_FULL_URI") ||
     env.has("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
   const region = env.has("AWS_REGION") || env.has("AWS_DEFAULT_REGION");
@@ -179,11 +169,6 @@ function webhookMountsToken(container: Obj): boolean {
 // ---------------------------------------------------------------------------------------------
 // The Kubernetes schema
 
-interface SchemaError {
-  instancePath: string;
-  keyword: string;
-  params: unknown;
-}
 type Validator = ((data: unknown) => boolean) & { errors?: SchemaError[] | null };
 
 const SCHEMAS: Record<string, Validator> = {
@@ -197,56 +182,9 @@ const SCHEMAS: Record<string, Validator> = {
   "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding": validatePolicyBinding,
 };
 
-/**
- * The schema's verdict on a document, and the fields it does not know. The compiled validators
- * read every property their schema names and enumerate only maps (labels, data, …): run one
- * over a proxy that records what it reads, and a key it never read at a place it did not
- * enumerate is a field Kubernetes does not know (a typo, or a field at the wrong level).
- */
-function schemaCheck(validate: Validator, doc: Obj): { errors: string[]; unknown: string[] } {
-  const read = new Map<string, Set<string>>();
-  const note = (path: string, key: string) => {
-    if (!read.has(path)) read.set(path, new Set());
-    read.get(path)!.add(key);
-  };
-  const wrap = (value: unknown, path: string): unknown => {
-    if (value === null || typeof value !== "object") return value;
-    return new Proxy(value, {
-      get(target, key, receiver) {
-        const found = Reflect.get(target, key, receiver);
-        if (typeof key !== "string" || !Object.hasOwn(target, key)) return found;
-        note(path, key);
-        return wrap(found, `${path}/${key}`);
-      },
-      has(target, key) {
-        if (typeof key === "string") note(path, key);
-        return Reflect.has(target, key);
-      },
-      ownKeys(target) {
-        note(path, "*");
-        return Reflect.ownKeys(target);
-      },
-    });
-  };
-  const valid = validate(wrap(doc, ""));
-  const errors = valid
-    ? []
-    : (validate.errors ?? []).map((e) =>
-      `${e.instancePath || "/"}: ${e.keyword} ${JSON.stringify(e.params)}`
-    );
-  const unknown: string[] = [];
-  const walk = (value: Json, path: string) => {
-    if (value === null || typeof value !== "object") return;
-    const seen = read.get(path);
-    for (const [key, child] of Object.entries(value)) {
-      if (!Array.isArray(value) && !seen?.has("*") && !seen?.has(key)) {
-        unknown.push(`${path}/${key}`);
-      } else walk(child, `${path}/${key}`);
-    }
-  };
-  walk(doc, "");
-  return { errors, unknown };
-}
+/** A compiled Kubernetes validator's complaints about `doc` (none: valid). */
+const complaints = (validate: Validator) => (doc: unknown): SchemaError[] =>
+  validate(doc) ? [] : validate.errors ?? [];
 
 test("kubernetes/node: every manifest is valid against the Kubernetes schema, with no unknown field", async () => {
   const manifests = await allManifests();
@@ -255,10 +193,15 @@ test("kubernetes/node: every manifest is valid against the Kubernetes schema, wi
     const what = `node/${file}: ${doc.kind} ${meta(doc).name}`;
     const validate = SCHEMAS[`${doc.apiVersion}/${doc.kind}`];
     assert.ok(validate, `${what}: ${doc.apiVersion} ${doc.kind} is a kind this test knows`);
-    const { errors, unknown } = schemaCheck(validate, doc);
+    const { errors, unknown } = schemaCheck(doc, complaints(validate));
     assert.deepEqual(errors, [], `${what}: the schema refuses it`);
     assert.deepEqual(unknown, [], `${what}: fields the schema does not know`);
   }
+  // The check finds a field at the wrong level: a DaemonSet has no replicas.
+  const misplaced = structuredClone(await one("daemonset.yaml", "DaemonSet"));
+  obj(misplaced.spec, "spec").replicas = 2;
+  const { unknown } = schemaCheck(misplaced, complaints(validateDaemonSet));
+  assert.deepEqual(unknown, ["/spec/replicas"], "a field the schema does not know is found");
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -308,7 +251,7 @@ test("kubernetes/node/kustomization.yaml: every manifest but the NetworkPolicy, 
   assert.match(image.digest, /^sha256:[0-9a-f]{64}$/, "pinned by digest");
   for (const { doc } of await allManifests()) {
     if (doc.kind !== "DaemonSet" && doc.kind !== "Deployment") continue;
-    for (const c of containersOf(podSpec(doc))) {
+    for (const c of containersOf(podSpecOf(doc, String(meta(doc).name)))) {
       assert.ok(
         c.image === image.name || !String(c.image).includes("epicac"),
         `${meta(doc).name}: epicac's image is named only through kustomization.yaml`,
@@ -344,7 +287,9 @@ test(
       for (const resource of resources) {
         for (const doc of await documents(resource)) {
           const copy = structuredClone(doc);
-          if (copy.kind === "DaemonSet") containersOf(podSpec(copy))[0].image = pinned(image);
+          if (copy.kind === "DaemonSet") {
+            containersOf(podSpecOf(copy, String(meta(copy).name)))[0].image = pinned(image);
+          }
           expected.push(copy);
         }
       }
@@ -453,7 +398,7 @@ test("kubernetes/node/daemonset.yaml: epicac node's flags, environment, routes f
   for (const [name] of n.flags) assert.ok(NODE_FLAGS.has(name), `${name} is a flag of epicac node`);
   parseCommandLine(list(container.args, "args").map(String), INPUTS); // as epicac node reads them
 
-  const listen = flag(n, "--listen");
+  const listen = valuesOfFlag(n.flags, "--listen");
   assert.ok(listen.length > 0, "--listen is given, where the applications look");
   for (const address of listen) {
     const { host, port } = hostPort(address);
@@ -463,7 +408,7 @@ test("kubernetes/node/daemonset.yaml: epicac node's flags, environment, routes f
     );
     assert.ok(port < 1024, `--listen ${address}: a port only NET_BIND_SERVICE can bind`);
   }
-  const [probeListen] = flag(n, "--probe-listen");
+  const [probeListen] = valuesOfFlag(n.flags, "--probe-listen");
   const probe = hostPort(probeListen);
   const ports = list(container.ports, "ports").map((p) => obj(p, "port"));
   for (const { port } of [...listen.map(hostPort), probe]) {
@@ -484,19 +429,19 @@ test("kubernetes/node/daemonset.yaml: epicac node's flags, environment, routes f
     );
   }
 
-  const env = envOf(container);
+  const env = envEntries(container);
   assert.deepEqual([...env.keys()].sort(), ["AWS_REGION", "NODE_NAME"]);
   assert.match(String(env.get("AWS_REGION")!.value), /^[a-z]{2}(-[a-z]+)+-\d$/, "STS's region");
   assert.deepEqual(env.get("NODE_NAME")!.valueFrom, { fieldRef: { fieldPath: "spec.nodeName" } });
 
   // --routes is the ConfigMap's routes.json, mounted read-only as a directory.
-  const [routesFile] = flag(n, "--routes");
+  const [routesFile] = valuesOfFlag(n.flags, "--routes");
   assert.ok(routesFile, "--routes");
   const mount = mountsOf(container).find((m) => m.mountPath === posix.dirname(routesFile));
   assert.ok(mount, `a volume at ${posix.dirname(routesFile)}`);
   assert.equal(mount.readOnly, true);
   assert.equal(mount.subPath, undefined, "a subPath mount would not see the ConfigMap change");
-  const volume = volumesOf(pod).find((v) => v.name === mount.name);
+  const volume = volumesByName(pod).get(String(mount.name));
   const source = obj(volume?.configMap, "the routes volume's configMap");
   const configMap = await one("configmap.yaml", "ConfigMap");
   assert.equal(source.name, meta(configMap).name);
@@ -530,17 +475,20 @@ for (const file of APP_FILES) {
     const deployment = await one(file, "Deployment");
     const n = await node();
     const all = await routes();
-    const pod = podSpec(deployment);
+    const pod = podSpecOf(deployment, String(meta(deployment).name));
     const namespace = String(meta(deployment).namespace);
     const account = String(pod.serviceAccountName);
     const containers = containersOf(pod);
     assert.ok(containers.length > 0);
     for (const container of containers) {
       const what = `${file} container ${container.name}`;
-      const env = envOf(container);
+      const env = envEntries(container);
       const uri = new URL(String(env.get("AWS_CONTAINER_CREDENTIALS_FULL_URI")?.value));
       assert.equal(uri.protocol, "http:", what);
-      assert.ok(flag(n, "--listen").includes(uri.host), `${what}: ${uri.host} is a --listen`);
+      assert.ok(
+        valuesOfFlag(n.flags, "--listen").includes(uri.host),
+        `${what}: ${uri.host} is a --listen`,
+      );
       const route = /^\/v1\/credentials\/([A-Za-z0-9_-]+)$/.exec(uri.pathname)?.[1];
       assert.ok(route && all.has(route), `${what}: ${uri.pathname} names a route of routes.json`);
       assert.ok(
@@ -565,7 +513,7 @@ for (const file of APP_FILES) {
         assert.ok(own, `${what}: the webhook leaves it alone, so it mounts the token itself`);
         assert.equal(own.readOnly, true);
         assert.equal(own.name, WEBHOOK.volume, "the webhook's volume name: it adds no second");
-        const volume = volumesOf(pod).find((v) => v.name === own.name);
+        const volume = volumesByName(pod).get(String(own.name));
         const sources = list(obj(volume?.projected, "projected volume").sources, "sources");
         assert.equal(sources.length, 1);
         const token = obj(obj(sources[0], "source").serviceAccountToken, "serviceAccountToken");
@@ -588,7 +536,7 @@ for (const file of APP_FILES) {
 
 test("kubernetes/node: one application relies on the webhook's token mount, the other projects it", async () => {
   const [webhook, projected] = await Promise.all(
-    APP_FILES.map(async (f) => containersOf(podSpec(await one(f, "Deployment")))[0]),
+    APP_FILES.map(async (f) => containersOf(podSpecOf(await one(f, "Deployment"), f))[0]),
   );
   assert.equal(webhookMountsToken(webhook), true, APP_FILES[0]);
   assert.equal(webhookMountsToken(projected), false, APP_FILES[1]);
@@ -627,7 +575,7 @@ test("kubernetes/node/networkpolicy.yaml: the applications' pods may reach epica
     assert.ok(selects(obj(spec.podSelector, "podSelector"), labels), `it selects ${file}'s pods`);
   }
   const rules = list(spec.egress, "egress").map((r) => obj(r, "egress rule"));
-  for (const address of flag(await node(), "--listen")) {
+  for (const address of valuesOfFlag((await node()).flags, "--listen")) {
     const { host, port } = hostPort(address);
     if (isLoopback(host)) continue;
     const cidr = `${host.replace(/^\[|\]$/g, "")}/${host.startsWith("[") ? 128 : 32}`;

@@ -11,12 +11,19 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import {
   AUDIT_ROLE_ARN,
+  containerFlags,
+  containersOf,
+  envEntries,
   EXAMPLES,
   type Json,
   list,
+  mountsOf,
   type Obj,
   obj,
+  podSpecOf,
   PROD_ROLE_ARN,
+  valuesOfFlag,
+  volumesByName,
   yamlDocuments,
 } from "../../support/examples.ts";
 import { binaryTarget, ROOT } from "../../support/epicac.ts";
@@ -46,32 +53,12 @@ async function example(file: string): Promise<Example> {
   assert.ok(docs && docs.length === 1, `${file}: one document`);
   const deployment = docs[0];
   assert.equal(deployment.kind, "Deployment");
-  const pod = obj(obj(obj(deployment.spec, "spec").template, "template").spec, "pod spec");
+  const pod = podSpecOf(deployment, file);
   const inits = list(pod.initContainers, "initContainers").map((c) => obj(c, "initContainer"));
   assert.equal(inits.length, 1, `${file}: one init container, the sidecar`);
   const sidecar = inits[0];
-  const flags = list(sidecar.args, "sidecar args").map((arg): [string, string] => {
-    const match = /^(--[a-z-]+)(?:=(.*))?$/s.exec(String(arg));
-    assert.ok(match, `${file}: sidecar arg ${arg} is --flag or --flag=value`);
-    return [match[1], match[2] ?? ""];
-  });
-  const volumes = new Map(
-    list(pod.volumes, "volumes").map((v) => [String(obj(v, "volume").name), obj(v, "volume")]),
-  );
-  const apps = list(pod.containers, "containers").map((c) => obj(c, "container"));
-  return { file, pod, sidecar, apps, flags, volumes };
-}
-
-const flag = (e: Example, name: string) => e.flags.filter(([f]) => f === name).map(([, v]) => v);
-
-function mounts(container: Obj): Obj[] {
-  return list(container.volumeMounts, "volumeMounts").map((m) => obj(m, "mount"));
-}
-
-function envEntries(container: Obj): Map<string, Obj> {
-  return new Map(
-    list(container.env, "env").map((e) => [String(obj(e, "env").name), obj(e, "env")]),
-  );
+  const flags = containerFlags(sidecar, `${file}: sidecar`);
+  return { file, pod, sidecar, apps: containersOf(pod), flags, volumes: volumesByName(pod) };
 }
 
 function assertHardened(container: Obj, what: string): void {
@@ -103,9 +90,9 @@ for (const file of FILES) {
     );
     assert.equal(sidecar.command, undefined, "the image's entry point: epicac serve");
 
-    const [listen] = flag(e, "--listen");
+    const [listen] = valuesOfFlag(e.flags, "--listen");
     assert.match(listen, /^127\.0\.0\.1:\d+$/, "serve on the pod's loopback");
-    const [probeListen] = flag(e, "--probe-listen");
+    const [probeListen] = valuesOfFlag(e.flags, "--probe-listen");
     const probePort = Number(/^0\.0\.0\.0:(\d+)$/.exec(probeListen)?.[1]);
     assert.ok(probePort > 0, "probes on the pod's IP, where the kubelet connects");
     for (const [probe, path] of [["startupProbe", "/readyz"], ["livenessProbe", "/healthz"]]) {
@@ -135,9 +122,9 @@ for (const file of FILES) {
 
   test(`kubernetes/${file}: the token is shared, and each application container sets serve's URI and token itself`, async () => {
     const e = await example(file);
-    const [tokenFile] = flag(e, "--token-file");
+    const [tokenFile] = valuesOfFlag(e.flags, "--token-file");
     assert.ok(tokenFile, "--token-file");
-    const tokenMount = mounts(e.sidecar).find((m) => m.mountPath === dirname(tokenFile));
+    const tokenMount = mountsOf(e.sidecar).find((m) => m.mountPath === dirname(tokenFile));
     assert.ok(tokenMount, "the sidecar mounts the token's directory");
     const volume = e.volumes.get(String(tokenMount.name));
     assert.ok(volume, "the token volume");
@@ -153,9 +140,13 @@ for (const file of FILES) {
       );
       assert.notEqual(tokenMount.readOnly, true, "the sidecar writes the token it generates");
     }
-    const [listen] = flag(e, "--listen");
-    const routes = flag(e, "--no-default-route").length > 0 ? [] : ["/v1/credentials"];
-    for (const spec of flag(e, "--route")) routes.push(`/v1/credentials/${spec.split("=")[0]}`);
+    const [listen] = valuesOfFlag(e.flags, "--listen");
+    const routes = valuesOfFlag(e.flags, "--no-default-route").length > 0
+      ? []
+      : ["/v1/credentials"];
+    for (const spec of valuesOfFlag(e.flags, "--route")) {
+      routes.push(`/v1/credentials/${spec.split("=")[0]}`);
+    }
 
     assert.ok(e.apps.length >= 1);
     for (const app of e.apps) {
@@ -175,7 +166,7 @@ for (const file of FILES) {
       } else {
         assert.equal(inline, undefined, `${what}: the file only`);
       }
-      const mount: Obj | undefined = mounts(app).find((m) => m.name === tokenMount.name);
+      const mount: Obj | undefined = mountsOf(app).find((m) => m.name === tokenMount.name);
       assert.equal(mount?.mountPath, dirname(tokenFile), `${what}: mounts the token`);
       assert.equal(mount?.readOnly, true, `${what}: read-only`);
       assertHardened(app, what);
@@ -210,7 +201,8 @@ for (const file of FILES) {
       join(pod.dir, `token-${file}`),
     );
     try {
-      const routes = flag(e, "--route").length + (flag(e, "--no-default-route").length ? 0 : 1);
+      const routes = valuesOfFlag(e.flags, "--route").length +
+        (valuesOfFlag(e.flags, "--no-default-route").length ? 0 : 1);
       const refreshed = () => serving.events().filter((x) => x.event === "refreshed").length;
       await serving.waitForEvent("refreshed", () => refreshed() >= routes);
       for (const app of e.apps) {

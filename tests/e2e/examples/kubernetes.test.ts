@@ -7,18 +7,20 @@ import { basename, dirname, join } from "node:path";
 import {
   AUDIT_ROLE_ARN,
   configMaps,
+  containersOf,
   envOf,
   EXAMPLES,
   flagValues,
   IMAGE_BINARY,
   IMAGE_CONFIG,
-  list,
   manifests,
+  mountsOf,
   obj,
   parseIni,
   PROD_ROLE_ARN,
   read,
   rel,
+  volumesByName,
   words,
   yamlDocuments,
 } from "../../support/examples.ts";
@@ -105,10 +107,8 @@ for (const deploymentFile of ["deployment.yaml", "deployment-two-accounts.yaml"]
     assert.equal(podSecurity.runAsNonRoot, true);
     assert.ok(Number(podSecurity.runAsUser) > 0, "runAsUser is not root");
 
-    const volumes = new Map(
-      list(pod.volumes, "volumes").map((v) => [String(obj(v, "volume").name), obj(v, "volume")]),
-    );
-    const containers = list(pod.containers, "containers").map((c) => obj(c, "container"));
+    const volumes = volumesByName(pod);
+    const containers = containersOf(pod);
     assert.equal(containers.length, 1);
     const container = containers[0];
     const security = obj(container.securityContext, "container securityContext");
@@ -126,7 +126,7 @@ for (const deploymentFile of ["deployment.yaml", "deployment-two-accounts.yaml"]
     assert.equal(env.get("AWS_DEFAULT_REGION"), env.get("AWS_REGION"));
 
     // The config file is the ConfigMap's key, mounted read-only at AWS_CONFIG_FILE's directory.
-    const mounts = list(container.volumeMounts, "volumeMounts").map((m) => obj(m, "mount"));
+    const mounts = mountsOf(container);
     const configMount = mounts.find((m) => m.mountPath === dirname(configFile));
     assert.ok(configMount, `a volume is mounted at ${dirname(configFile)}`);
     assert.equal(configMount.readOnly, true);

@@ -18,7 +18,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { PrometheusRule } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule";
-import { EXAMPLES, type Json, list, type Obj, obj, yamlDocuments } from "../../support/examples.ts";
+import {
+  EXAMPLES,
+  type Json,
+  list,
+  type Obj,
+  obj,
+  schemaCheck,
+  type SchemaError,
+  yamlDocuments,
+} from "../../support/examples.ts";
 import { runProcess } from "../../support/epicac.ts";
 import { nodeMetrics, serveMetrics } from "../../../scripts/metric-families.ts";
 
@@ -139,73 +148,35 @@ const strings = (value: Json | undefined, what: string): Record<string, string> 
 // ---------------------------------------------------------------------------------------------
 // The operator's schema
 
-interface SchemaError {
-  instancePath: string;
-  keyword: string;
-  params: unknown;
-}
-
-/**
- * The schema's verdict on a document, and the fields it does not know. The compiled validator
- * reads every property its schema names and enumerates only maps (labels, annotations): it runs
- * over a proxy that records what it reads, and a key it never read, at a place it did not
- * enumerate, is a field the operator does not know (a typo, or a field at the wrong level).
- */
-function schemaCheck(doc: Obj): { errors: string[]; unknown: string[] } {
-  const read = new Map<string, Set<string>>();
-  const note = (path: string, key: string) => {
-    if (!read.has(path)) read.set(path, new Set());
-    read.get(path)!.add(key);
-  };
-  const wrap = (value: unknown, path: string): unknown => {
-    if (value === null || typeof value !== "object") return value;
-    return new Proxy(value, {
-      get(target, key, receiver) {
-        const found = Reflect.get(target, key, receiver);
-        if (typeof key !== "string" || !Object.hasOwn(target, key)) return found;
-        note(path, key);
-        return wrap(found, `${path}/${key}`);
-      },
-      has(target, key) {
-        if (typeof key === "string") note(path, key);
-        return Reflect.has(target, key);
-      },
-      ownKeys(target) {
-        note(path, "*");
-        return Reflect.ownKeys(target);
-      },
-    });
-  };
-  let errors: string[] = [];
+/** The operator's validator's complaints about `doc` (none: valid). */
+function complaints(doc: unknown): SchemaError[] {
   try {
     // The model's validate() runs the compiled validator on `this`: here, the recording proxy.
-    PrometheusRule.prototype.validate.call(wrap(doc, "") as PrometheusRule);
+    PrometheusRule.prototype.validate.call(doc as PrometheusRule);
+    return [];
   } catch (error) {
     const found = (error as { errors?: SchemaError[] }).errors;
     assert.ok(found, `the validator failed without a verdict: ${error}`);
-    errors = found.map((e) => `${e.instancePath || "/"}: ${e.keyword} ${JSON.stringify(e.params)}`);
+    return found;
   }
-  const unknown: string[] = [];
-  const walk = (value: Json, path: string) => {
-    if (value === null || typeof value !== "object") return;
-    const seen = read.get(path);
-    for (const [key, child] of Object.entries(value)) {
-      if (!Array.isArray(value) && !seen?.has("*") && !seen?.has(key)) {
-        unknown.push(`${path}/${key}`);
-      } else walk(child, `${path}/${key}`);
-    }
-  };
-  walk(doc, "");
-  return { errors, unknown };
 }
 
 test("prometheus/epicac-rules.yaml: a PrometheusRule valid against the Prometheus operator's schema, with no unknown field", async () => {
   const doc = await prometheusRule();
   assert.equal(doc.apiVersion, "monitoring.coreos.com/v1");
   assert.equal(doc.kind, "PrometheusRule");
-  const { errors, unknown } = schemaCheck(doc);
+  const { errors, unknown } = schemaCheck(doc, complaints);
   assert.deepEqual(errors, [], "the operator's schema refuses it");
   assert.deepEqual(unknown, [], "fields the operator's schema does not know");
+  // The check finds a field at the wrong level: an alert's severity belongs in its labels.
+  const misplaced = structuredClone(doc);
+  const group = obj(list(obj(misplaced.spec, "spec").groups, "groups")[0], "group");
+  obj(list(group.rules, "rules")[0], "rule").severity = "critical";
+  assert.deepEqual(
+    schemaCheck(misplaced, complaints).unknown,
+    ["/spec/groups/0/rules/0/severity"],
+    "a field the operator's schema does not know is found",
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
