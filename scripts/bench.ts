@@ -67,10 +67,9 @@ async function main(argv: string[]): Promise<number> {
   const timings = timeCandidates(good, { ...args, env, dir: work }, log);
 
   const servers = args.serve
-    ? await runServers(serveSpecs(ROOT, work, args.minServeRatio), {
+    ? await runServers(serveSpecs(ROOT, work, peers.credentials.AccessKeyId, args.minServeRatio), {
       env,
       dir: work,
-      accessKeyId: peers.credentials.AccessKeyId,
       seconds: args.serveSeconds,
       sustainedRequests: args.serveRequests,
       log,
