@@ -1,10 +1,11 @@
 // The serve section: servers that answer credentials on loopback, each loaded by wrk and compared
 // with a reference measured in the same run: `epicac serve` (the native Bun binary, proxying the
 // agent emulator) against its floor, a bare Bun.serve (floors/serve.ts). Another server is one
-// more entry in the list, asked on its own path with its own Authorization, and ready once it
-// answers its own credentials. The loads are interleaved: each runs on every server before the
-// next one starts, so machine-load drift hits every server alike. Last, a sustained load on each
-// gives its resident memory after many requests.
+// more entry in the list (node.ts adds `epicac node`, against serve), asked on its own path with
+// its own Authorization, and ready once it answers its own credentials. The loads are
+// interleaved: each runs on every server before the next one starts, so machine-load drift hits
+// every server alike. Last, a sustained load on each gives its resident memory after many
+// requests.
 
 import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
