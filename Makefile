@@ -104,8 +104,9 @@ demo: dist/.bun-built
 	scripts/demo
 
 ## bench: cold start of every binary against the `curl | jq` baseline and its floors, serve
-## against a bare Bun.serve; writes bench/results.json and bench/results.md (scripts/bench.ts
-## --help). For example make bench ARGS="--runs 50 --max-ratio 1.25 --min-serve-ratio 0.5".
+## against a bare Bun.serve, node against serve (warm, its cold path, its memory); writes
+## bench/results.json and bench/results.md (scripts/bench.ts --help). For example
+## make bench ARGS="--runs 50 --max-ratio 1.25 --min-serve-ratio 0.5".
 bench: build
 	bun scripts/bench.ts $(ARGS)
 

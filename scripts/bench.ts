@@ -1,7 +1,7 @@
-// make bench: epicac's cold start against the `curl | jq` baseline and against its floors, and
-// `epicac serve` against its floor, all measured in the same run (the command line is in
-// scripts/bench/args.ts). hyperfine runs and times the cold starts and wrk loads the servers;
-// scripts/bench/ holds what is epicac's own, one job per file.
+// make bench: epicac's cold start against the `curl | jq` baseline and against its floors,
+// `epicac serve` against its floor, and `epicac node` against serve, all measured in the same run
+// (the command line is in scripts/bench/args.ts). hyperfine runs and times the cold starts and
+// wrk loads the servers; scripts/bench/ holds what is epicac's own, one job per file.
 
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -12,9 +12,11 @@ import { fileURLToPath } from "node:url";
 import { parseBenchArgs, USAGE, UsageError } from "./bench/args.ts";
 import { BASELINE, epicacCandidates } from "./bench/candidates.ts";
 import { type Check, checkRuns, expectedOutput, GNU_TIME } from "./bench/check.ts";
+import { runColdPath } from "./bench/cold-path.ts";
 import { floorCandidates } from "./bench/floors.ts";
 import { RUNS_PER_ROUND, timeCandidates } from "./bench/hyperfine.ts";
 import { machineInfo } from "./bench/machine.ts";
+import { setUpNode, warmNodeSpec } from "./bench/node.ts";
 import { startPeers, stopAll } from "./bench/peers.ts";
 import { coldStart, markdown, resultsDocument } from "./bench/report.ts";
 import { runServers, serveSpecs } from "./bench/servers.ts";
@@ -44,12 +46,14 @@ async function main(argv: string[]): Promise<number> {
   process.on("SIGINT", () => process.exit(130)).on("SIGTERM", () => process.exit(143));
   const machine = machineInfo(ROOT);
   const peers = await startPeers(ROOT, work);
-  log("building the floors");
-  const candidates = [
-    BASELINE,
-    ...floorCandidates(ROOT, work, peers.stsUrl),
-    ...epicacCandidates(ROOT, peers.stsUrl),
-  ];
+  if (args.coldStart) log("building the floors");
+  const candidates = args.coldStart
+    ? [
+      BASELINE,
+      ...floorCandidates(ROOT, work, peers.stsUrl),
+      ...epicacCandidates(ROOT, peers.stsUrl),
+    ]
+    : [];
   // The pod's environment and nothing else: no proxy variables, no AWS profile, a fresh HOME.
   const env = {
     PATH: process.env.PATH ?? "/usr/bin:/bin",
@@ -66,16 +70,21 @@ async function main(argv: string[]): Promise<number> {
   const good = candidates.filter((c) => checks.has(c.id) && !("problem" in checks.get(c.id)!));
   const timings = timeCandidates(good, { ...args, env, dir: work }, log);
 
+  if (args.node) log("setting up the node's pods and agent");
+  const node = args.node ? await setUpNode(ROOT, work, peers.stsUrl, args.nodePods) : undefined;
   const servers = args.serve
-    ? await runServers(serveSpecs(ROOT, work, args.minServeRatio), {
+    ? await runServers([
+      ...serveSpecs(ROOT, work, peers.credentials.AccessKeyId, args.minServeRatio),
+      ...(node ? [await warmNodeSpec(node)] : []),
+    ], {
       env,
       dir: work,
-      accessKeyId: peers.credentials.AccessKeyId,
       seconds: args.serveSeconds,
       sustainedRequests: args.serveRequests,
       log,
     })
     : undefined;
+  const coldPath = node && !node.missing ? await runColdPath(node, { env, log }) : undefined;
   const doc = resultsDocument({
     root: ROOT,
     machine,
@@ -88,6 +97,7 @@ async function main(argv: string[]): Promise<number> {
     },
     coldStart: coldStart(candidates, checks, timings),
     servers,
+    node: node && { coldPath },
     maxRatio: args.maxRatio,
   });
   const out = resolve(args.out ?? join(ROOT, "bench"));
@@ -99,6 +109,7 @@ async function main(argv: string[]): Promise<number> {
   const failed = [
     ...doc.coldStart.filter((r) => r.status === "failed").map((r) => `${r.label}, ${r.path}`),
     ...(servers ?? []).filter((s) => s.status === "failed").map((s) => s.name),
+    ...(coldPath?.status === "failed" ? [`the cold path: ${coldPath.reason}`] : []),
     ...doc.gates.filter((g) => !g.pass).map((g) => `gate ${g.name}`),
   ];
   for (const what of failed) log(`FAILED: ${what}`);

@@ -1,8 +1,8 @@
 // The floors: minimal reference programs (floors/) compiled in the same run with the runtime and
 // flags of epicac's own binaries, so that each epicac path is compared with the least a program
 // on that runtime can do for it. The application calling epicac's module is built the same way
-// and compared with the default path's floor. A program that does not build is listed with the
-// reason, like a missing binary.
+// and compared with the default path's floor, and so is the node section's Pod Identity agent
+// (node.ts). A program that does not build is listed with the reason, like a missing binary.
 
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";

@@ -68,6 +68,12 @@ export async function waitFor<T>(
   }
 }
 
+/** Starts a peer, ready once it printed its loopback URL, which it resolves to. */
+export function startPeer(name: string, command: string[]): Promise<string> {
+  const peer = start(command);
+  return waitFor(name, peer, () => /^http:\/\/127\.0\.0\.1:\d+\S*$/m.exec(peer.output())?.[0]);
+}
+
 /**
  * Starts the agent emulator and the STS stub (each ready once it printed its URL), with fake
  * credentials unique to this run, so that no stale output can pass for a fresh one.
@@ -86,10 +92,8 @@ export async function startPeers(root: string, dir: string) {
   const token = `eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJiZW5jaCJ9.${suffix}\n`;
   writeFileSync(served, JSON.stringify(credentials), { mode: 0o600 });
   writeFileSync(tokenFile, token, { mode: 0o600 });
-  const url = (name: string, script: string, ...args: string[]) => {
-    const peer = start(["bun", join(root, "tests/fakes", script), ...args]);
-    return waitFor(name, peer, () => /^http:\/\/127\.0\.0\.1:\d+\S*$/m.exec(peer.output())?.[0]);
-  };
+  const url = (name: string, script: string, ...args: string[]) =>
+    startPeer(name, ["bun", join(root, "tests/fakes", script), ...args]);
   const agentArgs = ["--credentials", served, "--token", tokenFile];
   const agentUrl = await url("the agent emulator", "agent.ts", ...agentArgs);
   return { agentUrl, stsUrl: await url("the STS stub", "sts.ts"), tokenFile, credentials };

@@ -1,10 +1,13 @@
 // What the benchmark reports: each candidate's cold start with its ratios to the baseline and to
-// its floor, the serve section, and the gates; results.md is made from results.json alone.
+// its floor, the serve and node sections, and the gates; results.md is made from results.json
+// alone.
 
 import type { Candidate } from "./candidates.ts";
 import type { Check } from "./check.ts";
+import type { ColdPath } from "./cold-path.ts";
 import { median, type Timed } from "./hyperfine.ts";
 import type { MachineInfo } from "./machine.ts";
+import { NODE } from "./node.ts";
 import { GATED_CONNECTIONS, SERVE, type ServerResult } from "./servers.ts";
 
 export interface ColdStart extends Omit<Candidate, "missing"> {
@@ -53,14 +56,22 @@ export interface Gate {
   name: string;
   bound: "at most" | "at least";
   limit: number;
+  /** What value and limit count: a ratio, or MiB. */
+  unit: "×" | "MiB";
   /** null: not measured, which fails the gate. */
   value: number | null;
   pass: boolean;
 }
 
-function gate(name: string, bound: Gate["bound"], limit: number, value = NaN): Gate {
+function gate(
+  name: string,
+  bound: Gate["bound"],
+  limit: number,
+  value = NaN,
+  unit: Gate["unit"] = "×",
+): Gate {
   const pass = bound === "at most" ? value <= limit : value >= limit;
-  return { name, bound, limit, value: Number.isNaN(value) ? null : value, pass };
+  return { name, bound, limit, unit, value: Number.isNaN(value) ? null : value, pass };
 }
 
 /** The cold start's gate: the candidate's median over the baseline's, at most `maxRatio`. */
@@ -80,6 +91,20 @@ export function serveGates(servers: readonly ServerResult[]): Gate[] {
   );
 }
 
+/** What epicac node's cache of 10,000 entries may add to its resident memory. */
+export const NODE_GROWTH_LIMIT_MIB = 40;
+
+/**
+ * epicac node's memory: its RSS holding an entry per pod and route over that after its first
+ * answers, at most NODE_GROWTH_LIMIT_MIB. A failed cold path has no figure, which fails it.
+ */
+export function nodeMemoryGate(coldPath: ColdPath): Gate {
+  const entries = coldPath.counters?.epicac_cache_entries;
+  const held = entries === undefined ? "its cache" : `${count(entries)} entries`;
+  const what = `${NODE}: RSS growth holding ${held}`;
+  return gate(what, "at most", NODE_GROWTH_LIMIT_MIB, coldPath.rssMiB?.growth, "MiB");
+}
+
 /** The document, with the gates; commands name files relative to the repository. */
 export function resultsDocument(input: {
   root: string;
@@ -87,28 +112,45 @@ export function resultsDocument(input: {
   settings: Record<string, number>;
   coldStart: ColdStart[];
   servers?: ServerResult[];
+  /** The node section, when it ran: its cold path, unless node could not run. */
+  node?: { coldPath?: ColdPath };
   maxRatio?: number;
 }) {
   const { root, machine, settings, servers } = input;
-  const candidate = `epicac-bun-linux-${machine.arch} default`;
-  const medianMs = input.coldStart.find((r) => r.id === candidate)?.medianMs;
+  const candidate = (path: string) => `epicac-bun-linux-${machine.arch} ${path}`;
+  const run = (path: string) => {
+    const medianMs = input.coldStart.find((r) => r.id === candidate(path))?.medianMs;
+    return medianMs ? { candidate: candidate(path), medianMs } : null;
+  };
   const p50Ms = servers?.find((s) => s.name === SERVE)?.loads[0]?.p50Ms;
   const coldStart = input.coldStart.map((r) => ({
     ...r,
     command: r.command.map((arg) => arg.replace(root, "")),
   }));
   // One fetch from the running serve (p50 at 1 connection) and one credential_process run.
-  const oneFetch = p50Ms && medianMs ? { p50Ms, candidate, medianMs } : null;
+  const oneRun = run("default");
+  const oneFetch = p50Ms && oneRun ? { p50Ms, ...oneRun } : null;
+  const nodeColdPath = input.node?.coldPath;
   return {
     schema: 2,
     generatedAt: new Date().toISOString(),
     machine,
     settings,
     coldStart,
-    serve: servers ? { servers, oneFetch } : null,
+    serve: servers ? { servers: servers.filter((s) => s.name !== NODE), oneFetch } : null,
+    node: input.node
+      ? {
+        warm: servers?.find((s) => s.name === NODE) ?? null,
+        coldPath: input.node.coldPath ?? null,
+        // A pod's first request against one credential_process run that also chains a role.
+        assumeRun: run("assume"),
+      }
+      : null,
     gates: [
-      ...(input.maxRatio ? [coldStartGate(coldStart, candidate, input.maxRatio)] : []),
+      ...(input.maxRatio ? [coldStartGate(coldStart, candidate("default"), input.maxRatio)] : []),
       ...serveGates(servers ?? []),
+      // Only a node that ran: a binary missing from dist/ fails nothing.
+      ...(nodeColdPath ? [nodeMemoryGate(nodeColdPath)] : []),
     ],
   };
 }
@@ -133,24 +175,29 @@ export function markdown(doc: ResultsDocument): string {
     `${doc.generatedAt}, git ${m.git.revision?.slice(0, 12)}${m.git.dirty ? " (dirty)" : ""}, ` +
     `linux-${m.arch}, ${m.cpu} (${m.cores} cores), load average ${m.loadAverage.join(" ")} at ` +
     "the start. Absolute times on a shared machine are noise; ratios within one run are not.",
-    "",
-    "## Cold start",
-    "",
-    `Each candidate as a whole process: ${s.checkRuns} checked runs under GNU time (its output, ` +
-    `peak RSS), then ${s.runs} runs timed by hyperfine after ${s.warmup} warm-up, interleaved: ` +
-    `rounds of ${s.runsPerRound} runs of every candidate in turn.`,
-    "",
-    ...table(
-      ["Candidate", "Path", "Median", "Range", "× `curl | jq`", "× floor", "Peak RSS"],
-      doc.coldStart.filter((r) => r.medianMs !== undefined).map((r) => {
-        const range = `${Math.min(...r.timesMs!).toFixed(1)}–${ms(Math.max(...r.timesMs!))}`;
-        const ratios = [times(r.vsBaseline), times(r.vsFloor), mib(r.peakRssMiB)];
-        return [r.label, r.path, ms(r.medianMs!), range, ...ratios];
-      }),
-    ),
-    ...doc.coldStart.filter((r) => r.status !== "measured")
-      .map((r) => `- ${r.label}, ${r.path}: ${r.status}: ${r.reason}`),
   ];
+  // An empty cold start is one skipped (--no-cold-start): the baseline always runs otherwise.
+  if (doc.coldStart.length > 0) {
+    lines.push(
+      "",
+      "## Cold start",
+      "",
+      `Each candidate as a whole process: ${s.checkRuns} checked runs under GNU time (its output, ` +
+        `peak RSS), then ${s.runs} runs timed by hyperfine after ${s.warmup} warm-up, interleaved: ` +
+        `rounds of ${s.runsPerRound} runs of every candidate in turn.`,
+      "",
+      ...table(
+        ["Candidate", "Path", "Median", "Range", "× `curl | jq`", "× floor", "Peak RSS"],
+        doc.coldStart.filter((r) => r.medianMs !== undefined).map((r) => {
+          const range = `${Math.min(...r.timesMs!).toFixed(1)}–${ms(Math.max(...r.timesMs!))}`;
+          const ratios = [times(r.vsBaseline), times(r.vsFloor), mib(r.peakRssMiB)];
+          return [r.label, r.path, ms(r.medianMs!), range, ...ratios];
+        }),
+      ),
+      ...doc.coldStart.filter((r) => r.status !== "measured")
+        .map((r) => `- ${r.label}, ${r.path}: ${r.status}: ${r.reason}`),
+    );
+  }
   if (serve) {
     lines.push(
       "",
@@ -159,30 +206,7 @@ export function markdown(doc: ResultsDocument): string {
       `wrk on the same machine, ${s.serveSeconds} s per load after a 2 s warm-up, each load on ` +
         `every server in turn; then at least ${count(s.serveRequests)} requests at 64 connections.`,
       "",
-      ...table(
-        ["Server", "Connections", "Requests/s", "p50", "p99", "Against", "× requests/s", "× p99"],
-        serve.servers.flatMap((r) =>
-          r.loads.map((l) => {
-            const figures = [
-              `${l.connections}`,
-              count(l.requestsPerSecond),
-              ms(l.p50Ms),
-              ms(l.p99Ms),
-            ];
-            const ratios = l.vsReference
-              ? [times(l.vsReference.requestsPerSecond), times(l.vsReference.p99)]
-              : [];
-            return [r.name, ...figures, ...(ratios.length ? [r.reference!, ...ratios] : [])];
-          })
-        ),
-      ),
-      ...serve.servers.map((r) =>
-        r.status === "measured"
-          ? `- ${r.name}: RSS ${mib(r.rssMiB?.idle)} after its first answer, ` +
-            `${mib(r.rssMiB?.loaded)} after every load (the last: ${count(r.sustainedRequests)} ` +
-            "requests)."
-          : `- ${r.name}: ${r.status}: ${r.reason}`
-      ),
+      ...serverLines(serve.servers),
     );
     const one = serve.oneFetch;
     if (one) {
@@ -193,11 +217,81 @@ export function markdown(doc: ResultsDocument): string {
       );
     }
   }
+  if (doc.node) lines.push(...nodeLines(doc.node));
   lines.push("", "## Gates", "");
   if (doc.gates.length === 0) lines.push("None asked for.");
   for (const g of doc.gates) {
-    const value = g.value === null ? "not measured" : times(g.value);
-    lines.push(`- ${g.name}: ${value}, ${g.bound} ${g.limit}×: ${g.pass ? "met" : "NOT MET"}`);
+    const [value, limit] = g.unit === "MiB"
+      ? [mib(g.value ?? undefined), `${g.limit} MiB`]
+      : [times(g.value ?? undefined), `${g.limit}×`];
+    const shown = g.value === null ? "not measured" : value;
+    lines.push(`- ${g.name}: ${shown}, ${g.bound} ${limit}: ${g.pass ? "met" : "NOT MET"}`);
   }
   return lines.join("\n") + "\n";
+}
+
+/** Each server's loads as a table's rows, then its memory, what it counted, or why it did not run. */
+function serverLines(servers: readonly ServerResult[]): string[] {
+  return [
+    ...table(
+      ["Server", "Connections", "Requests/s", "p50", "p99", "Against", "× requests/s", "× p99"],
+      servers.flatMap((r) =>
+        r.loads.map((l) => {
+          const figures = [
+            `${l.connections}`,
+            count(l.requestsPerSecond),
+            ms(l.p50Ms),
+            ms(l.p99Ms),
+          ];
+          const ratios = l.vsReference
+            ? [times(l.vsReference.requestsPerSecond), times(l.vsReference.p99)]
+            : [];
+          return [r.name, ...figures, ...(ratios.length ? [r.reference!, ...ratios] : [])];
+        })
+      ),
+    ),
+    ...servers.map((r) =>
+      r.status === "measured"
+        ? `- ${r.name}: RSS ${mib(r.rssMiB?.idle)} after its first answer, ` +
+          `${mib(r.rssMiB?.loaded)} after every load (the last: ${count(r.sustainedRequests)} ` +
+          "requests)." + (r.counters ? ` ${counted(r.counters)}` : "")
+        : `- ${r.name}: ${r.status}: ${r.reason}`
+    ),
+  ];
+}
+
+/** What epicac node counted of itself: whether its answers came from its cache. */
+const counted = (c: Record<string, number>) =>
+  `Its own count: requests ${count(c.epicac_requests_total)}, answered from its cache ` +
+  `${count(c.epicac_cache_hits_total)}, calls to the agent ${count(c.epicac_agent_calls_total)}, ` +
+  `chains ${count(c.epicac_sts_chains_total)}.`;
+
+function nodeLines(node: NonNullable<ResultsDocument["node"]>): string[] {
+  const lines = [
+    "",
+    "## node",
+    "",
+    "Warm: the same loads, in the same turns, with one pod's token on one route (the agent " +
+    "remembers an accepted token for a minute: it is asked again once a minute).",
+    "",
+    ...serverLines(node.warm ? [node.warm] : []),
+  ];
+  const cold = node.coldPath;
+  if (!cold) return lines;
+  if (cold.status === "failed") return [...lines, `- Cold path: failed: ${cold.reason}`];
+  const { firstRequest: first, rssMiB: rss, counters: c } = cold;
+  const run = node.assumeRun;
+  return [
+    ...lines,
+    `- Cold path, a fresh ${NODE} (agent and STS stub behind it): the first request of each of ` +
+    `${count(cold.pods)} pods, one at a time, ${cold.pacePerSecond} a second at most (under its ` +
+    `own limit on calls to the agent): p50 ${ms(first!.p50Ms)}, p99 ${ms(first!.p99Ms)}` +
+    (run
+      ? `; the p50 is ${times(first!.p50Ms / run.medianMs)} one credential_process run of ` +
+        `${run.candidate} (median ${ms(run.medianMs)}), which makes the same two calls.`
+      : "."),
+    `- Memory: RSS ${mib(rss!.idle)} after its first answers, ${mib(rss!.filled)} holding ` +
+    `${count(c?.epicac_cache_entries)} entries (${count(c?.epicac_cache_evictions_total)} ` +
+    `evicted; the lowest over the ${cold.settleMs / 1000} s after): ${mib(rss!.growth)} more.`,
+  ];
 }

@@ -11,6 +11,7 @@ import { BASELINE, type Candidate } from "../../scripts/bench/candidates.ts";
 import { findCycles, importGraph } from "../../scripts/import-cycles.ts";
 import type { MachineInfo } from "../../scripts/bench/machine.ts";
 import type { Check } from "../../scripts/bench/check.ts";
+import type { ColdPath } from "../../scripts/bench/cold-path.ts";
 import {
   coldStart,
   coldStartGate,
@@ -105,6 +106,7 @@ test("report: the cold-start gate at, past and without its limit", () => {
     name: "crashes: median × curl | jq",
     bound: "at most",
     limit: 100,
+    unit: "×",
     value: null,
     pass: false,
   });
@@ -234,6 +236,107 @@ test("report: results.json's shape, and results.md shows every ratio", () => {
       "- epicac serve: requests/s at 64 connections × Bun.serve floor's: 0.80×, at least 0.5×: met",
     ]
   ) assert.ok(md.split("\n").includes(row), `results.md lacks:\n${row}\n\n${md}`);
+});
+
+test("report: the node section, warm against serve, its cold path and its memory", () => {
+  const machine = { arch: "amd64", git: {}, loadAverage: [] } as unknown as MachineInfo;
+  const counters = {
+    epicac_requests_total: 2_000_001,
+    epicac_cache_hits_total: 2_000_000,
+    epicac_agent_calls_total: 3,
+    epicac_sts_chains_total: 1,
+  };
+  const servers = compareToReferences([
+    server("epicac serve", floorLoads()),
+    server("epicac node", [load(1, 10_000, 0.2), load(8, 20_000, 2), load(64, 25_000, 8)], {
+      reference: "epicac serve",
+      counters,
+    }),
+  ]);
+  const coldPath = (growth: number): ColdPath => ({
+    status: "measured",
+    pods: 4999,
+    pacePerSecond: 150,
+    settleMs: 10_000,
+    firstRequest: { p50Ms: 3.125, p99Ms: 12.5 },
+    rssMiB: { idle: 50, filled: 50 + growth, growth },
+    counters: { epicac_cache_entries: 10_000, epicac_cache_evictions_total: 0 },
+  });
+  const doc = (growth: number) =>
+    resultsDocument({
+      root: ROOT,
+      machine,
+      settings: {},
+      coldStart: coldStart(
+        [c("epicac-bun-linux-amd64 assume", "epicac")],
+        new Map([["epicac-bun-linux-amd64 assume", rss]]),
+        new Map([["epicac-bun-linux-amd64 assume", ok(50, 62.5, 75)]]),
+      ),
+      servers,
+      node: { coldPath: coldPath(growth) },
+    });
+  const within = doc(40);
+  assert.deepEqual(within.serve!.servers.map((s) => s.name), ["epicac serve"]);
+  assert.equal(within.node!.warm!.loads[2].vsReference!.requestsPerSecond, 0.5);
+  assert.deepEqual(within.node!.assumeRun, {
+    candidate: "epicac-bun-linux-amd64 assume",
+    medianMs: 62.5,
+  });
+  // The memory gate: at most 40 MiB over idle, met at the limit and not just past it.
+  const memoryGate = (growth: number) => doc(growth).gates.find((g) => g.unit === "MiB");
+  assert.deepEqual(memoryGate(40), {
+    name: "epicac node: RSS growth holding 10,000 entries",
+    bound: "at most",
+    limit: 40,
+    unit: "MiB",
+    value: 40,
+    pass: true,
+  });
+  assert.equal(memoryGate(40.1)!.pass, false);
+
+  const md = markdown(within).split("\n");
+  for (
+    const row of [
+      "## node",
+      "| epicac node | 64 | 25,000 | 0.800 ms | 8.0 ms | epicac serve | 0.50× | 2.00× |",
+      "- epicac node: RSS 40.0 MiB after its first answer, 58.0 MiB after every load (the last: 1,000,000 requests). Its own count: requests 2,000,001, answered from its cache 2,000,000, calls to the agent 3, chains 1.",
+      "- Cold path, a fresh epicac node (agent and STS stub behind it): the first request of each of 4,999 pods, one at a time, 150 a second at most (under its own limit on calls to the agent): p50 3.1 ms, p99 12.5 ms; the p50 is 0.05× one credential_process run of epicac-bun-linux-amd64 assume (median 62.5 ms), which makes the same two calls.",
+      "- Memory: RSS 50.0 MiB after its first answers, 90.0 MiB holding 10,000 entries (0 evicted; the lowest over the 10 s after): 40.0 MiB more.",
+      "- epicac node: RSS growth holding 10,000 entries: 40.0 MiB, at most 40 MiB: met",
+    ]
+  ) assert.ok(md.includes(row), `results.md lacks:\n${row}\n\n${md.join("\n")}`);
+  assert.ok(
+    markdown(doc(40.1)).includes(
+      "- epicac node: RSS growth holding 10,000 entries: 40.1 MiB, at most 40 MiB: NOT MET",
+    ),
+  );
+  assert.ok(md.includes("## Cold start"), "a cold start that ran is shown");
+  const failed = resultsDocument({
+    root: ROOT,
+    machine,
+    settings: {},
+    coldStart: [],
+    servers,
+    node: {
+      coldPath: {
+        status: "failed",
+        reason: "epicac node: 429: Too Many Requests",
+        pods: 9,
+        pacePerSecond: 150,
+        settleMs: 10_000,
+      },
+    },
+  });
+  const failedMd = markdown(failed);
+  assert.ok(failedMd.includes("- Cold path: failed: epicac node: 429: Too Many Requests"));
+  assert.deepEqual(failed.gates.map((g) => [g.name, g.value, g.pass]), [
+    ["epicac node: RSS growth holding its cache", null, false],
+  ]);
+  assert.ok(failedMd.includes("- epicac node: RSS growth holding its cache: not measured, "));
+  // A node that did not run (its binary missing from dist/) has no gate.
+  const absent = resultsDocument({ root: ROOT, machine, settings: {}, coldStart: [], node: {} });
+  assert.deepEqual(absent.gates, []);
+  assert.ok(!failedMd.includes("## Cold start"), "a skipped cold start is not shown");
 });
 
 test("the benchmark's code has no import cycle, type-only imports included", () => {

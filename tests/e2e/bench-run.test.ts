@@ -1,7 +1,7 @@
-// One short real run of scripts/bench.ts (2 timed runs, 1 s serve loads, gates no binary can
-// miss): the floors are built, the candidates checked and timed by hyperfine, serve and its
-// floor loaded by wrk, and results.json and results.md written with every ratio, results.md
-// being what the run printed.
+// One short real run of scripts/bench.ts (2 timed runs, 1 s serve loads, 4 pods, gates no binary
+// can miss): the floors are built, the candidates checked and timed by hyperfine, serve and its
+// floor loaded by wrk, epicac node too against serve, its cold path run on a fresh node, and
+// results.json and results.md written with every ratio, results.md being what the run printed.
 
 import { test } from "node:test";
 import { spawnSync } from "node:child_process";
@@ -23,7 +23,7 @@ test("bench: a short real run writes results.json and results.md with every rati
       `${ROOT}scripts/bench.ts`,
       ...["--runs", "2", "--warmup", "0", "--max-ratio", "1000"],
       ...(WRK ? ["--min-serve-ratio", "0.001"] : []),
-      ...["--serve-seconds", "1", "--serve-requests", "1000", "--out", out],
+      ...["--serve-seconds", "1", "--serve-requests", "1000", "--node-pods", "4", "--out", out],
     ], { env: { HOME: out }, cwd: ROOT, killAfterMs: 170_000 });
     assert.equal(run.code, 0, `bench failed:\n${run.stderr}\n${run.stdout}`);
     const md = readFileSync(join(out, "results.md"), "utf8");
@@ -62,8 +62,29 @@ test("bench: a short real run writes results.json and results.md with every rati
       assert.equal(r.status, "missing", `${r.id}: ${r.reason}`);
     }
 
+    // The cold path needs no wrk: 3 pods after the first, each holding an entry per route.
+    const cold = doc.node.coldPath;
+    assert.equal(cold.status, "measured", cold.reason);
+    assert.equal(cold.pods, 3);
+    assert.ok(cold.firstRequest.p50Ms > 0 && cold.firstRequest.p99Ms >= cold.firstRequest.p50Ms);
+    assert.equal(cold.counters.epicac_cache_entries, 8);
+    assert.equal(cold.counters.epicac_agent_calls_total, 4, "one call per pod");
+    assert.ok(cold.rssMiB.idle > 1 && cold.rssMiB.filled > 1);
+    assert.match(
+      md,
+      /^- Memory: RSS .* holding 8 entries \(0 evicted; the lowest over the 10 s after\)/m,
+    );
+    const memory = doc.gates.find((g: { unit: string }) => g.unit === "MiB");
+    assert.deepEqual([memory.name, memory.value, memory.pass], [
+      "epicac node: RSS growth holding 8 entries",
+      cold.rssMiB.growth,
+      true,
+    ]);
+
     if (!WRK) {
-      for (const s of doc.serve.servers) assert.match(`${s.status}: ${s.reason}`, /^missing: wrk/);
+      for (const s of [...doc.serve.servers, doc.node.warm]) {
+        assert.match(`${s.status}: ${s.reason}`, /^missing: wrk/);
+      }
       return;
     }
     const [floor, serve] = doc.serve.servers;
@@ -83,7 +104,22 @@ test("bench: a short real run writes results.json and results.md with every rati
       assert.ok(md.includes(`| epicac serve | ${load.connections} | `));
     }
     assert.ok(doc.serve.oneFetch.p50Ms > 0);
-    assert.deepEqual(doc.gates.map((g: { pass: boolean }) => g.pass), [true, true, true]);
+    const node = doc.node.warm;
+    assert.deepEqual([node.name, node.status, node.reference], [
+      "epicac node",
+      "measured",
+      "epicac serve",
+    ], node.reason);
+    for (const [i, load] of node.loads.entries()) {
+      const ratio = load.requestsPerSecond / serve.loads[i].requestsPerSecond;
+      assert.equal(load.vsReference.requestsPerSecond, ratio);
+      assert.ok(md.includes(`| epicac node | ${load.connections} | `));
+    }
+    // Warm: one chain for the whole run, every other answer from the cache.
+    assert.equal(node.counters.epicac_sts_chains_total, 1);
+    const { epicac_requests_total: asked, epicac_cache_hits_total: hits } = node.counters;
+    assert.ok(asked > node.sustainedRequests && hits === asked - 1, `${hits} hits of ${asked}`);
+    assert.deepEqual(doc.gates.map((g: { pass: boolean }) => g.pass), [true, true, true, true]);
     assert.match(md, /^- epicac serve: requests\/s at 64 connections × Bun.serve floor's: /m);
   } finally {
     rmSync(out, { recursive: true, force: true });

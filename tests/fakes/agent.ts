@@ -80,7 +80,7 @@ function httpError(res: ServerResponse, status: number, message: string): void {
   res.end(message + "\n");
 }
 
-const STATUS_MESSAGES: Record<number, string> = {
+export const STATUS_MESSAGES: Record<number, string> = {
   400: "Service account token cannot be empty",
   403: "Access Denied. The Service Account Token is not valid",
   404: "Not Found. Pod Identity association not found for this service account",
