@@ -47,7 +47,11 @@ function freshCacheDir(): string {
 
 const env = (extra: Env = {}) => pod.env(extra);
 
-/** The chain every case runs: DEST assumed through the STS stub, cached in `cacheDir`. */
+/**
+ * The chain every case runs: DEST assumed through the STS stub, cached in `cacheDir`. The cases
+ * count STS calls: an attempt is given 10 s (within the run's deadline) so that a loaded machine
+ * does not turn one call into a retried second.
+ */
 const cachedChain = (cacheDir: string) => [
   "--assume",
   DEST,
@@ -55,6 +59,8 @@ const cachedChain = (cacheDir: string) => [
   sts.endpoint,
   "--cache-dir",
   cacheDir,
+  "--timeout",
+  "10",
 ];
 
 async function cached(

@@ -392,7 +392,8 @@ const cases: Case[] = [
         assert.equal(waiting.status, 503);
         assert.match(waiting.body, /fd00:ec2::23\]:90 not on any interface yet/);
         assert.equal((await ask(pod, "prod")).status, 200, "the other address serves meanwhile");
-        agentAddressesSkip(); // the init container adds it
+        // The init container adds it.
+        assert.equal(agentAddressesSkip(), undefined, "the agent's addresses are on lo again");
         await first.waitForEvent("listening", (e) => String(e.address).includes(AGENT_IPV6));
         assert.equal((await get(first.probeUrl("/readyz"))).status, 200);
         assert.equal((await ask(pod, "prod", { at: AGENT_IPV6 })).status, 200);

@@ -155,7 +155,13 @@ export async function startFakeSts(): Promise<FakeSts> {
   const requests: StsRequest[] = [];
   const control: StsControl = {};
   const server = createServer(async (req, res) => {
-    const params = Object.fromEntries(new URLSearchParams(await readBody(req)));
+    let body: string;
+    try {
+      body = await readBody(req);
+    } catch {
+      return; // the client left before its request was whole: nothing to count or answer
+    }
+    const params = Object.fromEntries(new URLSearchParams(body));
     const authorization = req.headers.authorization;
     const action = params.Action ?? "";
     requests.push({

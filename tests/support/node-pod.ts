@@ -18,12 +18,25 @@ import { type Running, startCommand } from "./process.ts";
 import { startStsCounter, type StsCounter } from "./sts-counter.ts";
 
 export const NODE_NAME = "node-a";
+/** epicac node's port and the agent's, as on a node: what a TestNode uses unless told others. */
 export const NODE_PORT = 90;
+export const AGENT_PORT = 80;
+
+/**
+ * The ports of one file's node and agent on the agent's address. Files run at once in the same
+ * network namespace: each file that starts a node gives it ports no other file uses.
+ */
+export interface NodePorts {
+  node: number;
+  agent: number;
+}
 
 export interface NodePod extends PodIdentity {
   token: string;
   /** The pod's own address, its requests' source. */
   address: string;
+  /** The port of the node that serves it. */
+  port: number;
   /** Where the pod's token is, as the kubelet writes it. */
   tokenFile: string;
   /** What the agent answers this pod: its own session of `src`. */
@@ -32,6 +45,8 @@ export interface NodePod extends PodIdentity {
 
 export interface TestNode {
   dir: string;
+  /** Where this file's epicac node listens on the agent's address. */
+  port: number;
   moto: Moto;
   sts: StsCounter;
   agent: Agent;
@@ -73,7 +88,7 @@ export interface Answer {
  * its token as the Authorization header (`token` and `host` override them).
  */
 export function ask(
-  pod: Pick<NodePod, "address" | "token">,
+  pod: Pick<NodePod, "address" | "token" | "port">,
   route: string,
   options: { token?: string; host?: string; path?: string; at?: string } = {},
 ): Promise<Answer> {
@@ -81,13 +96,13 @@ export function ask(
   return new Promise((resolve, reject) => {
     const req = request({
       host,
-      port: NODE_PORT,
+      port: pod.port,
       // Over IPv6, from the loopback's one address.
       localAddress: host.includes(":") ? "::1" : pod.address,
       path: options.path ?? `/v1/credentials/${route}`,
       headers: {
         authorization: options.token ?? pod.token,
-        host: options.host ?? `${host.includes(":") ? `[${host}]` : host}:${NODE_PORT}`,
+        host: options.host ?? `${host.includes(":") ? `[${host}]` : host}:${pod.port}`,
       },
       agent: false,
     }, (res) => {
@@ -101,7 +116,10 @@ export function ask(
   });
 }
 
-export async function startTestNode(name: string): Promise<TestNode> {
+export async function startTestNode(
+  name: string,
+  ports: NodePorts = { node: NODE_PORT, agent: AGENT_PORT },
+): Promise<TestNode> {
   const dir = mkdtempSync(join(tmpdir(), `epicac-${name}-`));
   const stops: (() => Promise<unknown>)[] = [];
   const close = async () => {
@@ -114,7 +132,7 @@ export async function startTestNode(name: string): Promise<TestNode> {
     const sts = await startStsCounter(moto.endpoint);
     stops.push(() => sts.close());
     const known = new Map<string, AgentCredentials>();
-    const agent = await startAgent({ pods: known, host: AGENT_IPV4, port: 80 });
+    const agent = await startAgent({ pods: known, host: AGENT_IPV4, port: ports.agent });
     stops.push(() => agent.close());
     const routesFile = join(dir, "routes.json");
     let serial = 0;
@@ -134,6 +152,7 @@ export async function startTestNode(name: string): Promise<TestNode> {
     });
     return {
       dir,
+      port: ports.node,
       moto,
       sts,
       agent,
@@ -156,14 +175,21 @@ export async function startTestNode(name: string): Promise<TestNode> {
           // 127.0.0.0/8 is all on lo: each pod gets an address of its own.
           const n = ++pods;
           const address = `127.0.${1 + Math.floor(n / 250)}.${1 + (n % 250)}`;
-          return { ...pod, token, tokenFile, address, source: sessions[i] };
+          return { ...pod, token, tokenFile, address, port: ports.node, source: sessions[i] };
         });
       },
       env,
       start: async (target, args = [], extra = {}, options = {}) => {
+        // This file's ports, unless the case names its own.
+        const own = (flag: string, value: string) => args.includes(flag) ? [] : [flag, value];
         const started = await startCommand(
           target,
-          ["node", "--routes", routesFile, "--probe-listen", "127.0.0.1:0", ...args],
+          [
+            ...["node", "--routes", routesFile, "--probe-listen", "127.0.0.1:0"],
+            ...own("--listen", `${AGENT_IPV4}:${ports.node}`),
+            ...own("--agent-uri", `http://${AGENT_IPV4}:${ports.agent}/v1/credentials`),
+            ...args,
+          ],
           env(extra),
         );
         running.add(started);

@@ -9,13 +9,7 @@ import process from "node:process";
 import { binaryTarget } from "../../support/epicac.ts";
 import { noShellSkip, runWithoutShell } from "../../support/no-shell.ts";
 import { agentAddressesSkip } from "../../support/network.ts";
-import {
-  ask,
-  NODE_PORT,
-  type NodePod,
-  startTestNode,
-  type TestNode,
-} from "../../support/node-pod.ts";
+import { ask, type NodePod, startTestNode, type TestNode } from "../../support/node-pod.ts";
 import { buildGoConsumer, goSdkVersion } from "../../support/go-consumer.ts";
 
 const NAME = `the Go SDK v2 ${goSdkVersion()} (Debian) refuses epicac node's URI: its allow-list ` +
@@ -29,7 +23,7 @@ if ("skip" in built) {
   let node: TestNode;
   let pod: NodePod;
   before(async () => {
-    node = await startTestNode("node-go");
+    node = await startTestNode("node-go", { node: 92, agent: 82 });
     node.writeRoutes({ prod: { assume: [node.moto.roleArn("dest")], allow: ["shop/app"] } });
     [pod] = await node.pods([{ namespace: "shop", serviceAccount: "app", pod: "go" }]);
     await node.start(binaryTarget("bun", process.arch === "arm64" ? "arm64" : "amd64"));
@@ -43,7 +37,7 @@ if ("skip" in built) {
       env: {
         HOME: node.dir,
         AWS_CONTAINER_CREDENTIALS_FULL_URI:
-          `http://169.254.170.23:${NODE_PORT}/v1/credentials/prod`,
+          `http://169.254.170.23:${node.port}/v1/credentials/prod`,
         AWS_CONTAINER_AUTHORIZATION_TOKEN: pod.token,
         AWS_REGION: node.moto.region,
         STS_ENDPOINT: node.sts.endpoint,

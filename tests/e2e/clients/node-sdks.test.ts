@@ -15,7 +15,6 @@ import { noShellSkip } from "../../support/no-shell.ts";
 import { agentAddressesSkip } from "../../support/network.ts";
 import {
   ask,
-  NODE_PORT,
   type NodePod,
   type RunningNode,
   startTestNode,
@@ -36,7 +35,7 @@ if (skip) {
   let pod: NodePod;
   let homes = 0;
   before(async () => {
-    node = await startTestNode("node-sdks");
+    node = await startTestNode("node-sdks", { node: 91, agent: 81 });
     node.writeRoutes({ prod: { assume: [node.moto.roleArn("dest")], allow: ["shop/app"] } });
     [pod] = await node.pods([{ namespace: "shop", serviceAccount: "app", pod: "web" }]);
     running = await node.start(binaryTarget("bun", process.arch === "arm64" ? "arm64" : "amd64"));
@@ -54,7 +53,7 @@ if (skip) {
         AWS_CONFIG_FILE: join(home, "no-config"),
         AWS_SHARED_CREDENTIALS_FILE: join(home, "no-credentials"),
         AWS_CONTAINER_CREDENTIALS_FULL_URI:
-          `http://169.254.170.23:${NODE_PORT}/v1/credentials/prod`,
+          `http://169.254.170.23:${node.port}/v1/credentials/prod`,
         AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: pod.tokenFile,
         AWS_REGION: node.moto.region,
         AWS_DEFAULT_REGION: node.moto.region,
