@@ -18,7 +18,11 @@ import { flood, hold, steady } from "../support/misbehaving.ts";
 import { HOST_ADDRESS, type OtherHost, otherHost, otherHostSkip } from "../support/network.ts";
 import { PROBE_LIMITS, SERVE_LIMITS } from "../../src/serve/limits.ts";
 
-const MAX_GROWTH_MIB = 16;
+/**
+ * A server that kept every answer grew by 1.4 GiB over such a flood; a bounded one grows by what
+ * the runtime's collector has not yet taken back, up to 26 MiB seen under a loaded machine.
+ */
+const MAX_GROWTH_MIB = 48;
 /** What a legitimate request may take while a flood goes on. */
 const ANSWERED_WITHIN_MS = 1000;
 const STOP_WITHIN_MS = 5000;
