@@ -127,8 +127,9 @@ function coldStartBlock(): string {
 
 function serveBlock(): string {
   const doc = bench();
-  const servers = doc.serve?.servers ?? [];
+  const servers = [...(doc.serve?.servers ?? []), ...(doc.node?.warm ? [doc.node.warm] : [])];
   const compared = servers.filter((s) => s.reference && s.status === "measured");
+  const cold = doc.node?.coldPath;
   if (compared.length === 0) return `${measuredBy(doc)} No server was measured in that run.`;
   return [
     measuredBy(doc),
@@ -145,17 +146,16 @@ function serveBlock(): string {
         ])
       ),
     ),
+    ...(cold?.status === "measured" && cold.firstRequest
+      ? [
+        "",
+        `\`epicac node\`'s cold path, each of ${count(cold.pods)} pods' first request (the agent ` +
+        `and an STS stub behind it): p50 ${ms(cold.firstRequest.p50Ms)}, p99 ` +
+        `${ms(cold.firstRequest.p99Ms)}.`,
+      ]
+      : []),
   ].join("\n");
 }
-
-/** The node section, where the run had one: its memory once it holds entries. */
-type NodeSection = {
-  coldPath?: {
-    status: string;
-    rssMiB?: { idle: number; filled: number };
-    counters?: Record<string, number>;
-  } | null;
-} | null;
 
 function memoryBlock(): string {
   const doc = bench();
@@ -177,7 +177,7 @@ function memoryBlock(): string {
       binary,
     ]);
   }
-  const cold = (doc as { node?: NodeSection }).node?.coldPath;
+  const cold = doc.node?.coldPath;
   rows.push([
     "`epicac node`, per node",
     cold?.status === "measured" && cold.rssMiB
