@@ -9,13 +9,14 @@
 
 import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { type AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
 import { NATIVE_ARCH } from "./candidates.ts";
 import { compile } from "./floors.ts";
 import { start, type Started, waitFor } from "./peers.ts";
 import { runWrk, type WrkResult } from "./wrk.ts";
+import { rssKiB } from "../../tests/support/proc.ts";
 
 export interface ServerSpec {
   name: string;
@@ -209,8 +210,7 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** VmRSS from Linux's /proc, in MiB. */
+/** VmRSS from Linux's /proc, in MiB to a tenth. */
 export function rssMiB(pid: number): number {
-  const kib = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
-  return Math.round(Number(kib) / 102.4) / 10;
+  return Math.round(rssKiB(pid) / 102.4) / 10;
 }

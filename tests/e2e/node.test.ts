@@ -8,7 +8,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, writeFileSync } from "node:fs";
 import { runEpicac, runnableTargets, type Target } from "../support/epicac.ts";
 import { assertNoSecrets } from "../support/assertions.ts";
 import { kubeletToken, type PodIdentity } from "../support/jwt.ts";
@@ -16,6 +16,7 @@ import { AGENT_IPV6, agentAddressesSkip, closedPort } from "../support/network.t
 import { ask, NODE_NAME, type NodePod, startTestNode, type TestNode } from "../support/node-pod.ts";
 import { WallClock } from "../support/wall-clock.ts";
 import { flood, hold } from "../support/misbehaving.ts";
+import { rssPeak } from "../support/proc.ts";
 import { NODE_LIMITS } from "../../src/serve/limits.ts";
 
 const STOP_WITHIN_MS = 5000;
@@ -31,10 +32,6 @@ const MAX_GROWTH_MIB = 48;
  * that outlives the default 1 s timeout is retried, a second call for the same chain.
  */
 const SLOW_STS = ["--timeout", "10", "--deadline", "60"];
-
-function rssKiB(pid: number): number {
-  return Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]);
-}
 
 let node: TestNode;
 const skip = agentAddressesSkip();
@@ -454,15 +451,10 @@ const cases: Case[] = [
       // lazily); attacks after those may not grow it further by more than the bound.
       await attack();
       await attack();
-      const baseline = rssKiB(running.pid);
-      let peak = baseline;
-      const sampler = setInterval(() => (peak = Math.max(peak, rssKiB(running.pid))), 50);
-      try {
+      const { baseline, peak } = await rssPeak(running.pid, async () => {
         await attack();
         await attack();
-      } finally {
-        clearInterval(sampler);
-      }
+      });
       const growthMiB = (peak - baseline) / 1024;
       assert.ok(growthMiB <= MAX_GROWTH_MIB, `RSS grew by ${growthMiB.toFixed(1)} MiB`);
       const stopped = await running.stop();

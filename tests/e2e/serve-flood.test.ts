@@ -8,13 +8,13 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { type AgentPod, startAgentPod } from "../support/pod.ts";
 import { runnableTargets, type Target } from "../support/epicac.ts";
 import { type Serving, startServe } from "../support/serve.ts";
 import { flood, hold, steady } from "../support/misbehaving.ts";
+import { cpuMs, rssPeak } from "../support/proc.ts";
 import { HOST_ADDRESS, type OtherHost, otherHost, otherHostSkip } from "../support/network.ts";
 import { PROBE_LIMITS, SERVE_LIMITS } from "../../src/serve/limits.ts";
 
@@ -32,17 +32,6 @@ const FLOOD_HOLD_MS = 3000;
 const PATHS = ["/metrics", "/healthz", "/no-such-path", "/v1/credentials"];
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function rssKiB(pid: number): number {
-  return Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]);
-}
-
-/** User and system CPU time of the process, in milliseconds (clock ticks of 10 ms). */
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
 
 /** `count` pipelined GETs on one connection, every answer read (a well-behaved warm-up). */
 function pipelined(host: string, port: number, path: string, count: number): Promise<void> {
@@ -97,10 +86,7 @@ async function floodEach(f: FloodTarget): Promise<void> {
   const warmUp = flood(f.host, f.port, "/healthz", { holdMs: FLOOD_HOLD_MS, prefix: f.prefix });
   await warmUp.exited;
   await sleep(500);
-  const baseline = rssKiB(f.serving.pid);
-  let peak = baseline;
-  const sampler = setInterval(() => (peak = Math.max(peak, rssKiB(f.serving.pid))), 50);
-  try {
+  const { baseline, peak } = await rssPeak(f.serving.pid, async () => {
     for (const path of f.paths) {
       for (const authorization of f.token ? [undefined, f.token] : [undefined]) {
         const client = flood(f.host, f.port, path, {
@@ -120,9 +106,7 @@ async function floodEach(f: FloodTarget): Promise<void> {
         assert.ok(client.events().some((e) => e.event === "closed" || e.event === "left"));
       }
     }
-  } finally {
-    clearInterval(sampler);
-  }
+  });
   const growthMiB = (peak - baseline) / 1024;
   assert.ok(
     growthMiB <= MAX_GROWTH_MIB,
