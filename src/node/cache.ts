@@ -70,23 +70,12 @@ export class ChainedCache {
     until: number,
     chain: () => Promise<Credentials>,
   ): Promise<Credentials> {
-    const run = (): Promise<Credentials> => {
-      const running = chain()
-        .then((chained) => {
-          const credentials = capped(chained, until);
-          this.store(key, { credentials, subject, route });
-          return credentials;
-        })
-        .finally(() => this.inflight.delete(key));
-      this.inflight.set(key, running);
-      return running;
-    };
     const now = this.clock.now();
     const entry = this.entries.get(key);
     if (entry && isUsable(entry.credentials, now)) {
       this.hits++;
       if (isDue(entry.credentials, this.windowMs, now) && !this.inflight.has(key)) {
-        void run().catch(() => {});
+        void this.run(key, { subject, route }, until, chain).catch(() => {});
       }
       return Promise.resolve(entry.credentials);
     }
@@ -98,7 +87,7 @@ export class ChainedCache {
         new MissBudgetSpent(`service account ${subject} has made too many new chains just now`),
       );
     }
-    return run();
+    return this.run(key, { subject, route }, until, chain);
   }
 
   /** Forget every entry of a route (it changed, or is gone). */
@@ -109,6 +98,24 @@ export class ChainedCache {
         this.forget(entry);
       }
     }
+  }
+
+  /** Chain for `key`, one run at a time, and keep the result as `owner`'s (a miss, a renewal). */
+  private run(
+    key: string,
+    owner: Omit<Entry, "credentials">,
+    until: number,
+    chain: () => Promise<Credentials>,
+  ): Promise<Credentials> {
+    const running = chain()
+      .then((chained) => {
+        const credentials = capped(chained, until);
+        this.store(key, { credentials, ...owner });
+        return credentials;
+      })
+      .finally(() => this.inflight.delete(key));
+    this.inflight.set(key, running);
+    return running;
   }
 
   private store(key: string, entry: Entry): void {
