@@ -353,10 +353,11 @@ function parse(head: string): (HttpRequest & { version: string }) | string {
   const headers = new Map<string, string>();
   for (const header of lines.slice(1)) {
     const colon = header.indexOf(":");
+    if (colon < 0) return "malformed header";
     const name = header.slice(0, colon).toLowerCase();
-    // Optional whitespace is space and tab, nothing else (a no-break space is part of a value).
+    // Optional whitespace is space and tab, nothing else (a no-break space is refused below).
     const value = header.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, "");
-    if (colon < 0 || !TOKEN.test(name) || !FIELD_VALUE.test(value)) return "malformed header";
+    if (!TOKEN.test(name) || !FIELD_VALUE.test(value)) return "malformed header";
     if (headers.has(name)) {
       // A second Authorization (or length) could mean two things to two readers: refuse it.
       if (name === "authorization" || name === "content-length" || name === "host") {
