@@ -22,6 +22,7 @@ import { NODE_LIMITS, PROBE_LIMITS, SERVE_LIMITS } from "../src/serve/limits.ts"
 import type { ServerLimits } from "../src/serve/server.ts";
 import { type MetricFamily, nodeMetrics, serveMetrics } from "./metric-families.ts";
 import type { ResultsDocument } from "./bench/report.ts";
+import { SERVE } from "./bench/servers.ts";
 
 type AnyInputs = Record<string, Input<unknown>>;
 
@@ -87,8 +88,11 @@ function flagFile(name: string): string {
 
 // The benchmark's figures, from bench/results.json as make bench last wrote it, with the run
 // they come from: a figure is quoted only from there.
+let results: ResultsDocument | undefined;
 function bench(): ResultsDocument {
-  return JSON.parse(readFileSync(new URL("../bench/results.json", import.meta.url), "utf8"));
+  return results ??= JSON.parse(
+    readFileSync(new URL("../bench/results.json", import.meta.url), "utf8"),
+  );
 }
 
 function measuredBy(doc: ResultsDocument): string {
@@ -167,7 +171,7 @@ function memoryBlock(): string {
     const r = run(path);
     if (r) rows.push([`credential_process: ${what}`, `${mib(r.peakRssMiB)} at its peak`, r.label]);
   }
-  const serve = doc.serve?.servers.find((s) => s.name === "epicac serve");
+  const serve = doc.serve?.servers.find((s) => s.name === SERVE);
   if (serve?.rssMiB) {
     rows.push([
       "`epicac serve`, per pod",
