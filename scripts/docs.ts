@@ -1,11 +1,11 @@
 // The generated parts of the documentation: every block between `<!-- generated:NAME -->` and
-// `<!-- /generated:NAME -->` in README.md and docs/*.md is written from the code (the inputs'
-// declarations, doctor's checks, the metrics, the build's flag files) or from the benchmark's
-// bench/results.json, never by hand.
+// `<!-- /generated:NAME -->` in the documentation's pages (check-docs.ts lists them) is written
+// from the code (the inputs' declarations, doctor's checks, the metrics, the build's flag files)
+// or from the benchmark's bench/results.json, never by hand.
 //   deno run --allow-read --allow-write scripts/docs.ts [--check]
 // --check (make check) fails, naming the block, when a page is not what the code gives.
 
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import process from "node:process";
 import { CHAIN_FLAGS } from "../src/cli/chain.ts";
 import * as config from "../src/commands/config.ts";
@@ -23,6 +23,7 @@ import type { ServerLimits } from "../src/serve/server.ts";
 import { type MetricFamily, nodeMetrics, serveMetrics } from "./metric-families.ts";
 import type { ResultsDocument } from "./bench/report.ts";
 import { SERVE } from "./bench/servers.ts";
+import { pages } from "./check-docs.ts";
 
 type AnyInputs = Record<string, Input<unknown>>;
 
@@ -249,17 +250,10 @@ export function regenerate(page: string, where: string): string {
   });
 }
 
-/** The pages with generated blocks, relative to `root`: the README and docs/*.md. */
-export function pages(root = "."): string[] {
-  const dir = `${root}/docs`;
-  const docs = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".md")).sort() : [];
-  return ["README.md", ...docs.map((f) => `docs/${f}`)];
-}
-
 if (import.meta.main) {
   const check = process.argv.includes("--check");
   const stale: string[] = [];
-  for (const path of pages()) {
+  for (const path of pages(".")) {
     const page = readFileSync(path, "utf8");
     const fresh = regenerate(page, path);
     if (fresh === page) continue;

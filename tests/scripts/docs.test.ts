@@ -4,7 +4,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { BLOCKS, pages, regenerate } from "../../scripts/docs.ts";
+import { BLOCKS, regenerate } from "../../scripts/docs.ts";
+import { pages } from "../../scripts/check-docs.ts";
 import { ROOT } from "../support/epicac.ts";
 
 test("the pages' generated blocks are what the code gives, and each block is on a page", () => {
