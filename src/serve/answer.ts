@@ -10,15 +10,16 @@ const answers = new WeakMap<Credentials, HttpResponse>();
 
 export function answerOf(credentials: Credentials): HttpResponse {
   let answer = answers.get(credentials);
-  if (answer === undefined) {
-    answer = cacheable({
-      status: 200,
-      headers: { "content-type": "application/json" },
-      body: agentJson(credentials),
-    });
-    answers.set(credentials, answer);
-  }
+  if (answer === undefined) answers.set(credentials, answer = credentialsAnswer(credentials));
   return answer;
+}
+
+// One object for every answer's headers: node holds an answer per pod and route.
+const JSON_HEADERS = Object.freeze({ "content-type": "application/json" });
+
+/** The answer that serves `credentials`, built now: its bytes are all it holds of them. */
+export function credentialsAnswer(credentials: Credentials): HttpResponse {
+  return cacheable({ status: 200, headers: JSON_HEADERS, body: agentJson(credentials) });
 }
 
 /** The Pod Identity agent's answer: Expiration in RFC 3339 UTC, AccountId when known. */

@@ -75,6 +75,7 @@ const REASONS: Record<number, string> = {
 };
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 const NOTHING = new Uint8Array(0);
 /** CR LF CR LF, the end of a request's head, is 4 bytes. */
 const HEAD_END_BYTES = 4;
@@ -293,37 +294,53 @@ export class Connection {
   }
 }
 
-/** The bytes of an answer, built once per response object and framing (see `cacheable`). */
-interface Encoded {
-  keepAlive?: Uint8Array;
-  close?: Uint8Array;
-}
-const encodedAnswers = new WeakMap<HttpResponse, Encoded>();
-
 /**
- * Mark a response the handler gives again and again as it is (a route's credentials): its bytes
- * are then built once, not per request.
+ * A response a handler gives again and again as it is (a route's credentials, a fixed refusal),
+ * built into the bytes of a kept-alive answer once, and holding those bytes and little else:
+ * `epicac node` keeps one for every pod and route. A HEAD or a closing answer, rarer, is built
+ * from them when asked.
  */
+class PreparedResponse implements HttpResponse {
+  readonly bytes: Uint8Array;
+  private readonly bodyStart: number;
+
+  constructor(readonly status: number, readonly headers: Record<string, string>, body: string) {
+    const head = frame(status, headers, body, true);
+    this.bytes = encoder.encode(head + body);
+    this.bodyStart = encoder.encode(head).byteLength;
+  }
+
+  get body(): string {
+    return decoder.decode(this.bytes.subarray(this.bodyStart));
+  }
+}
+
+/** Mark a response the handler gives again and again as it is: its bytes are built once. */
 export function cacheable(response: HttpResponse): HttpResponse {
-  encodedAnswers.set(response, {});
-  return response;
+  return new PreparedResponse(response.status, response.headers, response.body);
 }
 
 function encode(response: HttpResponse, head: boolean, keepAlive: boolean): Uint8Array {
-  const cache = head ? undefined : encodedAnswers.get(response);
-  const framing = keepAlive ? "keepAlive" : "close";
-  const cached = cache?.[framing];
-  if (cached) return cached;
-  const { body } = response;
+  if (response instanceof PreparedResponse && keepAlive && !head) return response.bytes;
+  const { status, headers, body } = response;
+  const framed = frame(status, headers, body, keepAlive);
+  // One array per answer: a client flooding the server makes it build as little as possible.
+  return encoder.encode(head ? framed : framed + body);
+}
+
+/** The status line and headers of an answer, for a kept-alive or a closing connection. */
+function frame(
+  status: number,
+  headers: Record<string, string>,
+  body: string,
+  keepAlive: boolean,
+): string {
   // A printable ASCII body's length is its byte count; only a rare cause message may differ.
   const length = PRINTABLE.test(body) ? body.length : encoder.encode(body).byteLength;
-  let out = `HTTP/1.1 ${response.status} ${REASONS[response.status] ?? "Status"}\r\n`;
-  for (const [name, value] of Object.entries(response.headers)) out += `${name}: ${value}\r\n`;
-  out += `content-length: ${length}\r\nconnection: ${keepAlive ? "keep-alive" : "close"}\r\n\r\n`;
-  // One array per answer: a client flooding the server makes it build as little as possible.
-  const bytes = encoder.encode(head ? out : out + body);
-  if (cache) cache[framing] = bytes;
-  return bytes;
+  let out = `HTTP/1.1 ${status} ${REASONS[status] ?? "Status"}\r\n`;
+  for (const [name, value] of Object.entries(headers)) out += `${name}: ${value}\r\n`;
+  return out +
+    `content-length: ${length}\r\nconnection: ${keepAlive ? "keep-alive" : "close"}\r\n\r\n`;
 }
 
 const PRINTABLE = /^[ -~\n]*$/;

@@ -200,7 +200,7 @@ test("a stopping server closes an idle connection at once, and a busy one once i
   assert.equal(busy.ended(), true);
 });
 
-test("a cacheable answer is encoded once per framing and served as the same bytes", () => {
+test("a cacheable answer is built into its kept-alive bytes once; HEAD and closing answers from it", () => {
   const socket = recordingSocket();
   const sent = socket.sent;
   const answer = cacheable({
