@@ -22,19 +22,27 @@ export const SYSTEM_CLOCK: Clock = {
   clearTimeout: (timer) => clearTimeout(timer as ReturnType<typeof setTimeout>),
 };
 
+/** When credentials expire, in milliseconds since the epoch: Infinity without an Expiration. */
+export function expiresAt(credentials: Credentials): number {
+  return credentials.expiration?.getTime() ?? Infinity;
+}
+
+/** What expires: credentials, or the time they expire at (all node keeps of an answer's). */
+export type Expiring = Credentials | number;
+
 /** Milliseconds until the credentials expire (negative once they have); Infinity without one. */
-export function lifeLeft(credentials: Credentials, now: number): number {
-  return credentials.expiration ? credentials.expiration.getTime() - now : Infinity;
+export function lifeLeft(expiring: Expiring, now: number): number {
+  return (typeof expiring === "number" ? expiring : expiresAt(expiring)) - now;
 }
 
 /** Inside the refresh window (or expired): time to get new credentials. */
-export function isDue(credentials: Credentials, windowMs: number, now: number): boolean {
-  return lifeLeft(credentials, now) <= windowMs;
+export function isDue(expiring: Expiring, windowMs: number, now: number): boolean {
+  return lifeLeft(expiring, now) <= windowMs;
 }
 
 /** Still worth handing out: more than MIN_LIFE_MS left. */
-export function isUsable(credentials: Credentials, now: number): boolean {
-  return lifeLeft(credentials, now) > MIN_LIFE_MS;
+export function isUsable(expiring: Expiring, now: number): boolean {
+  return lifeLeft(expiring, now) > MIN_LIFE_MS;
 }
 
 /** The last credentials fetched, and the one refresh that runs at a time. */

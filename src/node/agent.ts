@@ -40,8 +40,11 @@ export interface AgentCall {
   called: boolean;
 }
 
+/** An acceptance remembered: the caller's credentials, and until when they stand for its token. */
+type Remembered = Credentials & { until: number };
+
 export class Agent {
-  private readonly remembered: Lru<string, { credentials: Credentials; until: number }>;
+  private readonly remembered: Lru<string, Remembered>;
   /** The calls running now, by token hash: as many as the budgets let start. */
   private readonly asking = new Map<string, Promise<Credentials>>();
   private readonly node: Buckets;
@@ -64,10 +67,10 @@ export class Agent {
 
   /** The caller's credentials, from the agent or a remembered acceptance; AgentRefused if none. */
   async credentialsFor(token: string, source: string): Promise<AgentCall> {
-    const key = createHash("sha256").update(token).digest("hex");
+    const key = createHash("sha256").update(token).digest("base64");
     const now = this.clock.now();
     const known = this.remembered.get(key);
-    if (known && now < known.until) return { credentials: known.credentials, called: false };
+    if (known && now < known.until) return { credentials: known, called: false };
     const running = this.asking.get(key);
     if (running) return { credentials: await running, called: false };
     if (!known && !this.perSource.take(source)) {
@@ -81,7 +84,8 @@ export class Agent {
         now + REMEMBER_MS,
         now + lifeLeft(credentials, now) - MIN_LIFE_MS,
       );
-      this.remembered.set(key, { credentials, until });
+      // One object for both, since a node remembers a token for every pod.
+      this.remembered.set(key, { ...credentials, until });
       return credentials;
     }).finally(() => this.asking.delete(key));
     this.asking.set(key, call);

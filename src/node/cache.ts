@@ -6,11 +6,14 @@
 // in the background. The cache is a bounded LRU, and each service account has a cap of its own on
 // entries and on misses (chains a second), so that one account that can mint tokens neither
 // evicts the others nor floods STS. A chain runs to its end even when its caller has gone, so
-// that the SDK's retry finds the entry.
+// that the SDK's retry finds the entry. An entry is kept as the answer it is served as, bytes
+// only, and its expiry: a node holds one for every pod and route.
 
 import { createHash } from "node:crypto";
 import type { Credentials } from "../credentials.ts";
-import { type Clock, isDue, isUsable } from "../refreshing.ts";
+import { type Clock, expiresAt, isDue, isUsable } from "../refreshing.ts";
+import { credentialsAnswer } from "../serve/answer.ts";
+import type { HttpResponse } from "../serve/http1.ts";
 import { Buckets, type Rate } from "./limiter.ts";
 import { Lru } from "./lru.ts";
 
@@ -22,9 +25,17 @@ export interface CacheLimits {
   perSubjectMisses: Rate;
 }
 
-interface Entry {
-  credentials: Credentials;
+/** A service account's entries: its name, kept once for all of them, and how many there are. */
+interface Holder {
   subject: string;
+  held: number;
+}
+
+interface Entry {
+  answer: HttpResponse;
+  /** When the answer's credentials expire (ms since the epoch). */
+  expiresAt: number;
+  holder: Holder;
   route: string;
 }
 
@@ -35,8 +46,8 @@ export class MissBudgetSpent extends Error {
 
 export class ChainedCache {
   private readonly entries: Lru<string, Entry>;
-  private readonly inflight = new Map<string, Promise<Credentials>>();
-  private readonly perSubject = new Map<string, number>();
+  private readonly inflight = new Map<string, Promise<HttpResponse>>();
+  private readonly holders = new Map<string, Holder>();
   private readonly misses: Buckets;
   hits = 0;
   missed = 0;
@@ -59,9 +70,9 @@ export class ChainedCache {
   }
 
   /**
-   * The chained credentials for `key`: an entry's while usable (renewed in the background once
-   * due), else `chain`'s, which one caller at a time runs per key. `until` caps an entry's life
-   * (the source credentials' expiry).
+   * The answer of the chained credentials for `key`: an entry's while usable (renewed in the
+   * background once due), else `chain`'s, which one caller at a time runs per key. `until` caps
+   * an entry's life (the source credentials' expiry).
    */
   get(
     key: string,
@@ -69,15 +80,15 @@ export class ChainedCache {
     route: string,
     until: number,
     chain: () => Promise<Credentials>,
-  ): Promise<Credentials> {
+  ): Promise<HttpResponse> {
     const now = this.clock.now();
     const entry = this.entries.get(key);
-    if (entry && isUsable(entry.credentials, now)) {
+    if (entry && isUsable(entry.expiresAt, now)) {
       this.hits++;
-      if (isDue(entry.credentials, this.windowMs, now) && !this.inflight.has(key)) {
+      if (isDue(entry.expiresAt, this.windowMs, now) && !this.inflight.has(key)) {
         void this.run(key, { subject, route }, until, chain).catch(() => {});
       }
-      return Promise.resolve(entry.credentials);
+      return Promise.resolve(entry.answer);
     }
     const running = this.inflight.get(key);
     if (running) return running;
@@ -103,30 +114,36 @@ export class ChainedCache {
   /** Chain for `key`, one run at a time, and keep the result as `owner`'s (a miss, a renewal). */
   private run(
     key: string,
-    owner: Omit<Entry, "credentials">,
+    owner: { subject: string; route: string },
     until: number,
     chain: () => Promise<Credentials>,
-  ): Promise<Credentials> {
+  ): Promise<HttpResponse> {
     const running = chain()
       .then((chained) => {
         const credentials = capped(chained, until);
-        this.store(key, { credentials, ...owner });
-        return credentials;
+        const answer = credentialsAnswer(credentials);
+        this.store(key, answer, expiresAt(credentials), owner);
+        return answer;
       })
       .finally(() => this.inflight.delete(key));
     this.inflight.set(key, running);
     return running;
   }
 
-  private store(key: string, entry: Entry): void {
+  private store(
+    key: string,
+    answer: HttpResponse,
+    expiresAt: number,
+    owner: { subject: string; route: string },
+  ): void {
     const previous = this.entries.get(key);
     if (previous) this.forget(previous);
-    const held = (this.perSubject.get(entry.subject) ?? 0) + 1;
-    this.perSubject.set(entry.subject, held);
-    if (held > this.limits.perSubjectEntries) {
+    let holder = this.holders.get(owner.subject);
+    if (!holder) this.holders.set(owner.subject, holder = { subject: owner.subject, held: 0 });
+    if (++holder.held > this.limits.perSubjectEntries) {
       // The account's least recently used entry makes room, not another account's.
       for (const [oldKey, old] of this.entries.entries()) {
-        if (old.subject === entry.subject && oldKey !== key) {
+        if (old.holder === holder && oldKey !== key) {
           this.entries.delete(oldKey);
           this.forget(old);
           this.evictions++;
@@ -134,20 +151,19 @@ export class ChainedCache {
         }
       }
     }
-    this.entries.set(key, entry);
+    this.entries.set(key, { answer, expiresAt, holder, route: owner.route });
   }
 
   private forget(entry: Entry): void {
-    const held = (this.perSubject.get(entry.subject) ?? 1) - 1;
-    if (held > 0) this.perSubject.set(entry.subject, held);
-    else this.perSubject.delete(entry.subject);
+    if (--entry.holder.held === 0) this.holders.delete(entry.holder.subject);
   }
 }
 
 /** Credentials that expire no later than `until` (the source's expiry). */
 function capped(credentials: Credentials, until: number): Credentials {
-  const expiration = credentials.expiration?.getTime() ?? Infinity;
-  return expiration <= until ? credentials : { ...credentials, expiration: new Date(until) };
+  return expiresAt(credentials) <= until
+    ? credentials
+    : { ...credentials, expiration: new Date(until) };
 }
 
 /** The key of one caller's source credentials on one route, as defined now. */
@@ -160,5 +176,5 @@ export function cacheKey(source: Credentials, route: { name: string; definition:
       route.name,
       route.definition,
     ]))
-    .digest("hex");
+    .digest("base64");
 }

@@ -10,8 +10,7 @@
 import type { Credentials } from "../credentials.ts";
 import { EpicacError } from "../errors.ts";
 import { redact } from "../redact.ts";
-import type { Clock } from "../refreshing.ts";
-import { answerOf } from "../serve/answer.ts";
+import { type Clock, expiresAt } from "../refreshing.ts";
 import { type HttpRequest, type HttpResponse, text } from "../serve/http1.ts";
 import type { StsTarget } from "../sts/settings.ts";
 import { type Agent, AgentRefused } from "./agent.ts";
@@ -134,14 +133,14 @@ export function createNodeHandler(options: NodeHandlerOptions) {
     }
     const podClaims = claims;
     try {
-      const chained = await options.cache.get(
+      const answer = await options.cache.get(
         cacheKey(source, known),
         claims.subject,
-        name,
-        source.expiration?.getTime() ?? Infinity,
+        known.name,
+        expiresAt(source),
         () => options.metrics.chained(name, chainFrom(source, known, podClaims, options.sts)),
       );
-      return done(answerOf(chained));
+      return done(answer);
     } catch (error) {
       if (error instanceof MissBudgetSpent) return done(text(STATUS.tooMany, error.message));
       return done(text(stsStatus(error), redact(describe(error))));
