@@ -21,6 +21,7 @@ import { ROUTE_INPUTS } from "../src/node/routes-file.ts";
 import { NODE_LIMITS, PROBE_LIMITS, SERVE_LIMITS } from "../src/serve/limits.ts";
 import type { ServerLimits } from "../src/serve/server.ts";
 import { type MetricFamily, nodeMetrics, serveMetrics } from "./metric-families.ts";
+import type { ColdPath } from "./bench/cold-path.ts";
 import type { ResultsDocument } from "./bench/report.ts";
 import { SERVE } from "./bench/servers.ts";
 import { pages } from "./check-docs.ts";
@@ -182,16 +183,21 @@ function memoryBlock(): string {
       binary,
     ]);
   }
-  const cold = doc.node?.coldPath;
-  rows.push([
-    "`epicac node`, per node",
+  const held = (cold: ColdPath | null | undefined) =>
     cold?.status === "measured" && cold.rssMiB
       ? `${mib(cold.rssMiB.idle)} after its first answers, ${mib(cold.rssMiB.filled)} holding ${
         count(cold.counters?.epicac_cache_entries)
       } entries`
-      : "not in this run",
-    binary,
-  ]);
+      : "not in this run";
+  const long = doc.node?.longTokens;
+  rows.push(["`epicac node`, per node", held(doc.node?.coldPath), binary]);
+  if (long) {
+    rows.push([
+      `\`epicac node\`, per node, session tokens of ${count(long.tokenLength)} characters`,
+      held(long),
+      binary,
+    ]);
+  }
   return [measuredBy(doc), "", table(["What", "Resident memory", "Measured on"], rows)].join("\n");
 }
 

@@ -21,6 +21,8 @@ export interface ColdPath {
   reason?: string;
   /** Pods asking for the first time, one at a time, PACE_PER_SECOND at most. */
   pods: number;
+  /** How long the session tokens of the agent's and STS's answers were; 0: the stubs' own. */
+  tokenLength: number;
   pacePerSecond: number;
   /** How long the filled node's RSS was read for its lowest. */
   settleMs: number;
@@ -66,6 +68,7 @@ export async function runColdPath(node: NodeSetUp, options: {
   const result: ColdPath = {
     status: "measured",
     pods: others.length,
+    tokenLength: node.tokenLength,
     pacePerSecond: PACE_PER_SECOND,
     settleMs: SETTLE.ms,
   };

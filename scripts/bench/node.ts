@@ -34,8 +34,17 @@ export interface BenchPod {
   credentials: AgentCredentials;
 }
 
-/** `count` pods of SERVICE_ACCOUNT on NODE_NAME, each with its own token and credentials. */
-export function benchPods(count: number, now = Date.now()): BenchPod[] {
+/**
+ * Session tokens as long as real ones, which run to a kilobyte and more (the stubs' own are
+ * shorter than 50 characters): what a node holds grows with them.
+ */
+export const REAL_TOKEN_LENGTH = 1024;
+
+/**
+ * `count` pods of SERVICE_ACCOUNT on NODE_NAME, each with its own token and credentials, their
+ * session tokens `tokenLength` characters long if given.
+ */
+export function benchPods(count: number, tokenLength = 0, now = Date.now()): BenchPod[] {
   // Twelve hours ahead: no entry reaches its refresh window during the run.
   const Expiration = rfc3339Nanos(new Date(now + 12 * 3600_000));
   return Array.from({ length: count }, (_, i) => {
@@ -45,7 +54,7 @@ export function benchPods(count: number, now = Date.now()): BenchPod[] {
       credentials: {
         AccessKeyId: `ASIAPOD${id}BENCH`,
         SecretAccessKey: `podSecret/${id}+abcdefghijklmnopqrstuvwxyz0123`,
-        Token: `IQoJb3JpZ2luX2Jlbmnob2Rl${id}SessionToken==`,
+        Token: `IQoJb3JpZ2luX2Jlbmnob2Rl${id}SessionToken`.padEnd(tokenLength - 2, "B") + "==",
         AccountId: "111122223333",
         Expiration,
       },
@@ -74,6 +83,8 @@ export function metricTotals(text: string): Record<string, number> {
 
 export interface NodeSetUp {
   pods: BenchPod[];
+  /** How long the session tokens of the agent's and STS's answers are; 0: the stubs' own. */
+  tokenLength: number;
   /** Its command: pods ask on 127.0.0.1:PORT, /metrics is on 127.0.0.1:PROBE_PORT. */
   command(port: number, probePort: number): string[];
   /** What its /metrics on `probePort` counts. */
@@ -83,7 +94,8 @@ export interface NodeSetUp {
 }
 
 /**
- * The pods (`count`, at least one), the routes file and the node's agent, started; the binary's
+ * The pods (`count`, at least one, their session tokens `tokenLength` characters long if given,
+ * as must be STS's behind `stsUrl`), the routes file and the node's agent, started; the binary's
  * absence or the agent's failed build is `missing`.
  */
 export async function setUpNode(
@@ -91,23 +103,31 @@ export async function setUpNode(
   dir: string,
   stsUrl: string,
   count: number,
+  tokenLength = 0,
 ): Promise<NodeSetUp> {
   const binary = join(root, "dist", `epicac-bun-linux-${NATIVE_ARCH}`);
   const agent = join(dir, "pod-agent");
-  const pods = benchPods(count);
+  const pods = benchPods(count, tokenLength);
   const counters = async (probePort: number) =>
     metricTotals(await (await fetch(`http://127.0.0.1:${probePort}/metrics`)).text());
-  const missing = existsSync(binary)
-    ? compile("bun", root, "pod-agent.ts", agent)
-    : `${binary} was not built (see make build)`;
-  if (missing) return { pods, command: () => [], counters, missing };
-  const [podsFile, routesFile] = [join(dir, "pods.json"), join(dir, "routes.json")];
+  // A second set-up runs the agent the first one built (and may still be running).
+  const missing = !existsSync(binary)
+    ? `${binary} was not built (see make build)`
+    : existsSync(agent)
+    ? undefined
+    : compile("bun", root, "pod-agent.ts", agent);
+  if (missing) return { pods, tokenLength, command: () => [], counters, missing };
+  const [podsFile, routesFile] = [
+    join(dir, `pods-${tokenLength}.json`),
+    join(dir, "routes.json"),
+  ];
   const known = Object.fromEntries(pods.map((p) => [p.token, p.credentials]));
   writeFileSync(podsFile, JSON.stringify(known), { mode: 0o600 });
   writeFileSync(routesFile, routesDocument());
   const agentUri = await startPeer("the pods' agent", [agent, podsFile]);
   return {
     pods,
+    tokenLength,
     command: (port, probePort) => [
       binary,
       "node",

@@ -92,9 +92,17 @@ export async function startPeers(root: string, dir: string) {
   const token = `eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJiZW5jaCJ9.${suffix}\n`;
   writeFileSync(served, JSON.stringify(credentials), { mode: 0o600 });
   writeFileSync(tokenFile, token, { mode: 0o600 });
-  const url = (name: string, script: string, ...args: string[]) =>
-    startPeer(name, ["bun", join(root, "tests/fakes", script), ...args]);
   const agentArgs = ["--credentials", served, "--token", tokenFile];
-  const agentUrl = await url("the agent emulator", "agent.ts", ...agentArgs);
-  return { agentUrl, stsUrl: await url("the STS stub", "sts.ts"), tokenFile, credentials };
+  const agentUrl = await startFake(root, "the agent emulator", "agent.ts", agentArgs);
+  return { agentUrl, stsUrl: await startSts(root), tokenFile, credentials };
+}
+
+/** The STS stub; with `sessionTokenLength`, its session tokens are that many characters long. */
+export function startSts(root: string, sessionTokenLength?: number): Promise<string> {
+  const args = sessionTokenLength ? ["--session-token-length", String(sessionTokenLength)] : [];
+  return startFake(root, "the STS stub", "sts.ts", args);
+}
+
+function startFake(root: string, name: string, script: string, args: string[]): Promise<string> {
+  return startPeer(name, ["bun", join(root, "tests/fakes", script), ...args]);
 }

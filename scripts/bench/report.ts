@@ -112,8 +112,11 @@ export function resultsDocument(input: {
   settings: Record<string, number>;
   coldStart: ColdStart[];
   servers?: ServerResult[];
-  /** The node section, when it ran: its cold path, unless node could not run. */
-  node?: { coldPath?: ColdPath };
+  /**
+   * The node section, when it ran: its cold path, unless node could not run, and the same with
+   * session tokens as long as real ones.
+   */
+  node?: { coldPath?: ColdPath; longTokens?: ColdPath };
   maxRatio?: number;
 }) {
   const { root, machine, settings, servers } = input;
@@ -142,6 +145,7 @@ export function resultsDocument(input: {
       ? {
         warm: servers?.find((s) => s.name === NODE) ?? null,
         coldPath: input.node.coldPath ?? null,
+        longTokens: input.node.longTokens ?? null,
         // A pod's first request against one credential_process run that also chains a role.
         assumeRun: run("assume"),
       }
@@ -293,5 +297,19 @@ function nodeLines(node: NonNullable<ResultsDocument["node"]>): string[] {
     `- Memory: RSS ${mib(rss!.idle)} after its first answers, ${mib(rss!.filled)} holding ` +
     `${count(c?.epicac_cache_entries)} entries (${count(c?.epicac_cache_evictions_total)} ` +
     `evicted; the lowest over the ${cold.settleMs / 1000} s after): ${mib(rss!.growth)} more.`,
+    ...longTokenLines(node.longTokens),
+  ];
+}
+
+/** The memory of a node whose agent and STS answer with session tokens as long as real ones. */
+function longTokenLines(cold: ColdPath | null): string[] {
+  if (!cold) return [];
+  const what = `- The same with session tokens of ${count(cold.tokenLength)} characters, as long ` +
+    `as real ones, in the agent's and STS's answers`;
+  if (cold.status === "failed") return [`${what}: failed: ${cold.reason}`];
+  const { rssMiB: rss, counters: c } = cold;
+  return [
+    `${what}: RSS ${mib(rss!.idle)} after its first answers, ${mib(rss!.filled)} holding ` +
+    `${count(c?.epicac_cache_entries)} entries: ${mib(rss!.growth)} more.`,
   ];
 }

@@ -18,14 +18,16 @@ import {
   benchPods,
   metricTotals,
   NODE_NAME,
+  REAL_TOKEN_LENGTH,
   ROUTES,
   routesDocument,
 } from "../../scripts/bench/node.ts";
+import { startFakeSts } from "../fakes/sts.ts";
 import { FakeClock } from "../support/clock.ts";
 
 test("node bench: each pod's token passes node's check and names an account every route allows", () => {
   const now = Date.now();
-  const pods = benchPods(3, now);
+  const pods = benchPods(3, 0, now);
   const routes = parseRoutes(routesDocument(), readValues(CHAIN_INPUTS, {}, MODULE), {}, 900_000);
   assert.deepEqual([...routes.keys()], ROUTES);
   assert.notDeepEqual(routes.get("a")!.definition, routes.get("b")!.definition);
@@ -45,6 +47,32 @@ test("node bench: each pod's token passes node's check and names an account ever
   assert.equal(distinct(pods.map((p) => p.token)), 3);
   assert.equal(distinct(pods.map((p) => p.credentials.AccessKeyId)), 3);
   assert.equal(distinct(pods.map((p) => checkPodToken(p.token, NODE_NAME, now).pod.name)), 3);
+});
+
+test("node bench: session tokens as long as real ones, from the pods' agent and from STS", async () => {
+  const [short, long] = [benchPods(2)[1], benchPods(2, REAL_TOKEN_LENGTH)[1]];
+  assert.ok(short.credentials.Token.length < 60);
+  assert.equal(long.credentials.Token.length, REAL_TOKEN_LENGTH);
+  assert.notEqual(long.credentials.Token, benchPods(1, REAL_TOKEN_LENGTH)[0].credentials.Token);
+  const sts = await startFakeSts();
+  try {
+    const tokenOf = async () => {
+      const response = await fetch(sts.endpoint, {
+        method: "POST",
+        body: new URLSearchParams({
+          Action: "AssumeRole",
+          RoleArn: "arn:aws:iam::111122223333:role/bench-a",
+          RoleSessionName: "s",
+        }),
+      });
+      return /<SessionToken>([^<]*)</.exec(await response.text())![1];
+    };
+    assert.ok((await tokenOf()).length < 60);
+    sts.control.sessionTokenLength = REAL_TOKEN_LENGTH;
+    assert.equal((await tokenOf()).length, REAL_TOKEN_LENGTH);
+  } finally {
+    await sts.close();
+  }
 });
 
 test("node bench: what node's /metrics renders, summed per family", () => {

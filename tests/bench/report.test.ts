@@ -253,9 +253,10 @@ test("report: the node section, warm against serve, its cold path and its memory
       counters,
     }),
   ]);
-  const coldPath = (growth: number): ColdPath => ({
+  const coldPath = (growth: number, tokenLength = 0): ColdPath => ({
     status: "measured",
     pods: 4999,
+    tokenLength,
     pacePerSecond: 150,
     settleMs: 10_000,
     firstRequest: { p50Ms: 3.125, p99Ms: 12.5 },
@@ -273,7 +274,7 @@ test("report: the node section, warm against serve, its cold path and its memory
         new Map([["epicac-bun-linux-amd64 assume", ok(50, 62.5, 75)]]),
       ),
       servers,
-      node: { coldPath: coldPath(growth) },
+      node: { coldPath: coldPath(growth), longTokens: coldPath(70, 1024) },
     });
   const within = doc(40);
   assert.deepEqual(within.serve!.servers.map((s) => s.name), ["epicac serve"]);
@@ -293,6 +294,7 @@ test("report: the node section, warm against serve, its cold path and its memory
     pass: true,
   });
   assert.equal(memoryGate(40.1)!.pass, false);
+  assert.equal(doc(40).gates.length, 1, "session tokens as long as real ones are shown, not gated");
 
   const md = markdown(within).split("\n");
   for (
@@ -302,6 +304,7 @@ test("report: the node section, warm against serve, its cold path and its memory
       "- epicac node: RSS 40.0 MiB after its first answer, 58.0 MiB after every load (the last: 1,000,000 requests). Its own count: requests 2,000,001, answered from its cache 2,000,000, calls to the agent 3, chains 1.",
       "- Cold path, a fresh epicac node (agent and STS stub behind it): the first request of each of 4,999 pods, one at a time, 150 a second at most (under its own limit on calls to the agent): p50 3.1 ms, p99 12.5 ms; the p50 is 0.05× one credential_process run of epicac-bun-linux-amd64 assume (median 62.5 ms), which makes the same two calls.",
       "- Memory: RSS 50.0 MiB after its first answers, 90.0 MiB holding 10,000 entries (0 evicted; the lowest over the 10 s after): 40.0 MiB more.",
+      "- The same with session tokens of 1,024 characters, as long as real ones, in the agent's and STS's answers: RSS 50.0 MiB after its first answers, 120.0 MiB holding 10,000 entries: 70.0 MiB more.",
       "- epicac node: RSS growth holding 10,000 entries: 40.0 MiB, at most 40 MiB: met",
     ]
   ) assert.ok(md.includes(row), `results.md lacks:\n${row}\n\n${md.join("\n")}`);
@@ -322,6 +325,7 @@ test("report: the node section, warm against serve, its cold path and its memory
         status: "failed",
         reason: "epicac node: 429: Too Many Requests",
         pods: 9,
+        tokenLength: 0,
         pacePerSecond: 150,
         settleMs: 10_000,
       },

@@ -33,6 +33,8 @@ export interface StsControl {
   expiresInSeconds?: number;
   /** The caller's wall clock is this far ahead: expirations count from its now. */
   clockOffsetSeconds?: number;
+  /** Session tokens this many characters long (real ones run to a kilobyte and more). */
+  sessionTokenLength?: number;
 }
 
 export interface FakeSts {
@@ -89,7 +91,12 @@ function xmlEscape(text: string): string {
 
 let serial = 0;
 
-function credentialsXml(roleArn: string, sessionName: string, expiresAt: number): string {
+function credentialsXml(
+  roleArn: string,
+  sessionName: string,
+  expiresAt: number,
+  sessionTokenLength = 0,
+): string {
   serial++;
   const suffix = `${serial}`.padStart(6, "0") +
     Math.random().toString(36).slice(2, 8).toUpperCase();
@@ -98,7 +105,8 @@ function credentialsXml(roleArn: string, sessionName: string, expiresAt: number)
   const fields: Record<string, string | undefined> = {
     AccessKeyId: `ASIASTUB${suffix}`,
     SecretAccessKey: `stubSecret${suffix}/abcdefghijklmnopqrstuvwxyz`,
-    SessionToken: `FwoGZXIvYXdzEStubSessionToken${suffix}==`,
+    SessionToken: `FwoGZXIvYXdzEStubSessionToken${suffix}`.padEnd(sessionTokenLength - 2, "A") +
+      "==",
     Expiration: new Date(expiresAt).toISOString(),
     ...BAD_CREDENTIALS[role],
   };
@@ -197,7 +205,7 @@ export async function startFakeSts(): Promise<FakeSts> {
         res,
         200,
         `<${action}Response ${ns}><${action}Result>
-    ${credentialsXml(params.RoleArn, session, expiresAt)}
+    ${credentialsXml(params.RoleArn, session, expiresAt, control.sessionTokenLength)}
   </${action}Result><ResponseMetadata><RequestId>stub</RequestId></ResponseMetadata></${action}Response>`,
       );
     }
@@ -230,8 +238,11 @@ export async function startFakeSts(): Promise<FakeSts> {
 }
 
 // Stand-alone (the benchmark): print the endpoint and serve until stopped.
+// `--session-token-length N` sets control.sessionTokenLength.
 if (import.meta.main) {
   const stub = await startFakeSts();
+  const length = process.argv.indexOf("--session-token-length");
+  if (length > 0) stub.control.sessionTokenLength = Number(process.argv[length + 1]);
   console.log(stub.endpoint);
   const stop = () => stub.close().then(() => process.exit(0));
   process.on("SIGTERM", stop);
