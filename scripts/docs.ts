@@ -22,7 +22,7 @@ import { NODE_LIMITS, PROBE_LIMITS, SERVE_LIMITS } from "../src/serve/limits.ts"
 import type { ServerLimits } from "../src/serve/server.ts";
 import { type MetricFamily, nodeMetrics, serveMetrics } from "./metric-families.ts";
 import type { ColdPath } from "./bench/cold-path.ts";
-import type { ResultsDocument } from "./bench/report.ts";
+import { count, mib, ms, nodeMemory, type ResultsDocument, times } from "./bench/report.ts";
 import { SERVE } from "./bench/servers.ts";
 import { pages } from "./check-docs.ts";
 
@@ -104,11 +104,6 @@ function measuredBy(doc: ResultsDocument): string {
     `${doc.generatedAt.slice(0, 10)}, linux-${m.arch}, ${m.cpu}, ${m.cores} cores.`;
 }
 
-const ms = (value: number) => `${value.toFixed(value < 1 ? 3 : 1)} ms`;
-const times = (value?: number) => value === undefined ? "" : `${value.toFixed(2)}×`;
-const mib = (value?: number) => value === undefined ? "" : `${value.toFixed(1)} MiB`;
-const count = (n = 0) => String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-
 function coldStartBlock(): string {
   const doc = bench();
   const measured = doc.coldStart.filter((r) => r.status === "measured");
@@ -184,11 +179,7 @@ function memoryBlock(): string {
     ]);
   }
   const held = (cold: ColdPath | null | undefined) =>
-    cold?.status === "measured" && cold.rssMiB
-      ? `${mib(cold.rssMiB.idle)} after its first answers, ${mib(cold.rssMiB.filled)} holding ${
-        count(cold.counters?.epicac_cache_entries)
-      } entries`
-      : "not in this run";
+    cold?.status === "measured" && cold.rssMiB ? nodeMemory(cold) : "not in this run";
   const long = doc.node?.longTokens;
   rows.push(["`epicac node`, per node", held(doc.node?.coldPath), binary]);
   if (long) {

@@ -161,11 +161,19 @@ export function resultsDocument(input: {
 
 export type ResultsDocument = ReturnType<typeof resultsDocument>;
 
-const ms = (value: number) => `${value.toFixed(value < 1 ? 3 : 1)} ms`;
-const times = (value?: number) =>
+// How figures are written, here and in the documentation's generated blocks (scripts/docs.ts).
+export const ms = (value: number) => `${value.toFixed(value < 1 ? 3 : 1)} ms`;
+export const times = (value?: number) =>
   value === undefined ? "" : `${value < 0.01 ? value.toPrecision(2) : value.toFixed(2)}×`;
-const mib = (value?: number) => value === undefined ? "" : `${value.toFixed(1)} MiB`;
-const count = (n = 0) => String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+export const mib = (value?: number) => value === undefined ? "" : `${value.toFixed(1)} MiB`;
+export const count = (n = 0) => String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+
+/** A measured node's memory before and after it filled its cache. */
+export function nodeMemory(cold: ColdPath): string {
+  const { rssMiB: rss, counters: c } = cold;
+  return `${mib(rss!.idle)} after its first answers, ${mib(rss!.filled)} holding ` +
+    `${count(c?.epicac_cache_entries)} entries`;
+}
 const table = (header: string[], rows: string[][]) =>
   [header, header.map(() => "---"), ...rows, []].map((cells) =>
     cells.length ? `| ${cells.map((c) => c.replaceAll("|", "\\|")).join(" | ")} |` : ""
@@ -294,9 +302,8 @@ function nodeLines(node: NonNullable<ResultsDocument["node"]>): string[] {
       ? `; the p50 is ${times(first!.p50Ms / run.medianMs)} one credential_process run of ` +
         `${run.candidate} (median ${ms(run.medianMs)}), which makes the same two calls.`
       : "."),
-    `- Memory: RSS ${mib(rss!.idle)} after its first answers, ${mib(rss!.filled)} holding ` +
-    `${count(c?.epicac_cache_entries)} entries (${count(c?.epicac_cache_evictions_total)} ` +
-    `evicted; the lowest over the ${cold.settleMs / 1000} s after): ${mib(rss!.growth)} more.`,
+    `- Memory: RSS ${nodeMemory(cold)} (${count(c?.epicac_cache_evictions_total)} evicted; ` +
+    `the lowest over the ${cold.settleMs / 1000} s after): ${mib(rss!.growth)} more.`,
     ...longTokenLines(node.longTokens),
   ];
 }
@@ -307,9 +314,5 @@ function longTokenLines(cold: ColdPath | null): string[] {
   const what = `- The same with session tokens of ${count(cold.tokenLength)} characters, as long ` +
     `as real ones, in the agent's and STS's answers`;
   if (cold.status === "failed") return [`${what}: failed: ${cold.reason}`];
-  const { rssMiB: rss, counters: c } = cold;
-  return [
-    `${what}: RSS ${mib(rss!.idle)} after its first answers, ${mib(rss!.filled)} holding ` +
-    `${count(c?.epicac_cache_entries)} entries: ${mib(rss!.growth)} more.`,
-  ];
+  return [`${what}: RSS ${nodeMemory(cold)}: ${mib(cold.rssMiB!.growth)} more.`];
 }
